@@ -1,0 +1,29 @@
+# chapar: run "make test" for every test (what CI runs).
+GO ?= go
+
+.PHONY: test run build vet bench fuzz
+
+test: vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+run:
+	$(GO) run ./cmd/chapar
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+bench:
+	$(GO) test -run XXX -bench . -benchtime 2s ./internal/...
+
+# fuzz runs each fuzz target for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run XXX -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done

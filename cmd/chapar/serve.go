@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/chapar/chapar/internal/api"
+	"github.com/chapar/chapar/internal/bus"
+	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/hub"
+	"github.com/chapar/chapar/internal/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// serveConfig is everything "chapar serve" can be told, from (in rising
+// precedence) defaults, a TOML file, CHAPAR_* environment variables and
+// flags.
+type serveConfig struct {
+	Addr      string `toml:"addr"`
+	Data      string `toml:"data"`
+	LogLevel  string `toml:"log_level"`
+	LogFormat string `toml:"log_format"`
+
+	MaxTextLen   int      `toml:"max_text_len"`
+	MaxGroupSize int      `toml:"max_group_size"`
+	EditWindow   duration `toml:"edit_window"`
+}
+
+// duration reads "48h"-style values from TOML.
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	d.Duration = v
+	return err
+}
+
+func defaultServeConfig() serveConfig {
+	dc := domain.DefaultConfig()
+	return serveConfig{
+		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text",
+		MaxTextLen: dc.MaxTextLen, MaxGroupSize: dc.MaxGroupSize, EditWindow: duration{dc.EditWindow},
+	}
+}
+
+// loadServeConfig parses args and merges the sources.
+func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
+	cfg := defaultServeConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("CHAPAR_CONFIG"), "TOML config file (env CHAPAR_CONFIG)")
+	var fl serveConfig
+	fs.StringVar(&fl.Addr, "addr", cfg.Addr, "address to listen on (env CHAPAR_ADDR)")
+	fs.StringVar(&fl.Data, "data", cfg.Data, "data folder, created on first start (env CHAPAR_DATA)")
+	fs.StringVar(&fl.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env CHAPAR_LOG_LEVEL)")
+	fs.StringVar(&fl.LogFormat, "log-format", cfg.LogFormat, "text or json (env CHAPAR_LOG_FORMAT)")
+	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
+	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
+	fs.DurationVar(&fl.EditWindow.Duration, "edit-window", cfg.EditWindow.Duration, "how long a sender may edit a message")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *configPath != "" {
+		md, err := toml.DecodeFile(*configPath, &cfg)
+		if err != nil {
+			return cfg, fmt.Errorf("config %s: %w", *configPath, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return cfg, fmt.Errorf("config %s: unknown setting %q", *configPath, und[0].String())
+		}
+	}
+	for env, dst := range map[string]*string{
+		"CHAPAR_ADDR": &cfg.Addr, "CHAPAR_DATA": &cfg.Data,
+		"CHAPAR_LOG_LEVEL": &cfg.LogLevel, "CHAPAR_LOG_FORMAT": &cfg.LogFormat,
+	} {
+		if v := getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "addr":
+			cfg.Addr = fl.Addr
+		case "data":
+			cfg.Data = fl.Data
+		case "log-level":
+			cfg.LogLevel = fl.LogLevel
+		case "log-format":
+			cfg.LogFormat = fl.LogFormat
+		case "max-text-len":
+			cfg.MaxTextLen = fl.MaxTextLen
+		case "max-group-size":
+			cfg.MaxGroupSize = fl.MaxGroupSize
+		case "edit-window":
+			cfg.EditWindow = fl.EditWindow
+		}
+	})
+	switch {
+	case cfg.MaxTextLen < 1:
+		return cfg, errors.New("max_text_len must be positive")
+	case cfg.MaxGroupSize < 2:
+		return cfg, errors.New("max_group_size must be at least 2")
+	case cfg.EditWindow.Duration < 0:
+		return cfg, errors.New("edit_window must not be negative")
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg serveConfig, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", cfg.LogLevel, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", cfg.LogFormat)
+}
+
+// runServe runs the server until SIGINT or SIGTERM.
+func runServe(args []string, stdout, stderr io.Writer) int {
+	cfg, err := loadServeConfig(args, stderr, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "chapar: %v\n", err)
+		return 2
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "chapar: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log, nil); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs until ctx ends. If ready is non-nil it gets the listening
+// address once the server accepts requests (tests listen on port 0).
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- string) error {
+	start := time.Now()
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	metrics := api.NewMetrics(reg)
+	b := bus.NewLocal()
+	st, err := sqlite.Open(filepath.Join(cfg.Data, "chapar.db"), b, sqlite.Options{Metrics: metrics})
+	if err != nil {
+		return err
+	}
+	dc := domain.DefaultConfig()
+	dc.MaxTextLen, dc.MaxGroupSize, dc.EditWindow = cfg.MaxTextLen, cfg.MaxGroupSize, cfg.EditWindow.Duration
+	var svc *domain.Service
+	h := hub.New(func(userID int64, online bool) {
+		if err := svc.SetOnline(context.Background(), userID, online); err != nil {
+			log.Warn("presence", "user", userID, "err", err)
+		}
+	})
+	b.Subscribe(h)
+	svc = domain.NewService(dc, domain.Deps{Store: st, Notifier: b, Presence: h, Log: log})
+	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	// Requests get a context that ends at shutdown, so long polls return.
+	reqCtx, cancelRequests := context.WithCancel(context.Background())
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	srv.SetReady(true)
+	log.Info("chapar is serving", "addr", ln.Addr().String(), "data", cfg.Data, "startup", time.Since(start).Round(time.Millisecond))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	log.Info("shutting down")
+	srv.SetReady(false)
+	cancelRequests()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.CloseSockets()
+	if serr := hs.Shutdown(shutCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", serr)
+	}
+	if cerr := st.Close(); cerr != nil {
+		log.Warn("store close", "err", cerr)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

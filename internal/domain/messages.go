@@ -1,0 +1,185 @@
+package domain
+
+import (
+	"context"
+)
+
+// SendRequest is a message to send.
+type SendRequest struct {
+	ChatID   int64
+	ClientID string
+	Text     string
+	ReplyTo  int64
+	Forward  *Forward // copy this message instead of Text
+}
+
+// Send appends a message to a chat. A repeated ClientID returns the first
+// message with duplicate=true.
+func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event, bool, error) {
+	if err := validClientID(r.ClientID); err != nil {
+		return Event{}, false, err
+	}
+	if r.ReplyTo < 0 {
+		return Event{}, false, Invalid("reply_to", "must be a message's seq")
+	}
+	nm := NewMessage{ChatID: r.ChatID, SenderID: userID, ClientID: r.ClientID, Text: r.Text, ReplyTo: r.ReplyTo}
+	if r.Forward != nil {
+		if r.Text != "" {
+			return Event{}, false, Invalid("text", "a forward carries the original text; leave text empty")
+		}
+		src, err := s.readableMessage(ctx, userID, r.Forward.ChatID, r.Forward.Seq)
+		if err != nil {
+			return Event{}, false, err
+		}
+		nm.Text = src.Text
+		nm.Forward = &Forward{ChatID: src.ChatID, Seq: src.Seq, SenderID: src.ActorID}
+		if src.Forward != nil { // keep the original origin
+			nm.Forward = src.Forward
+		}
+	} else if err := validText("text", r.Text, 1, s.cfg.MaxTextLen); err != nil {
+		return Event{}, false, err
+	}
+	c, err := s.store.Chat(ctx, r.ChatID)
+	if err != nil {
+		return Event{}, false, Errorf(KindNotFound, "chat not found")
+	}
+	if c.Type == ChatDirect {
+		if err := s.checkDirectBlock(ctx, c.ID, userID); err != nil {
+			return Event{}, false, err
+		}
+	}
+	return s.store.AppendMessage(ctx, nm)
+}
+
+func (s *Service) checkDirectBlock(ctx context.Context, chatID, userID int64) error {
+	peers, err := s.store.Members(ctx, chatID, 0, 2)
+	if err != nil {
+		return err
+	}
+	for _, p := range peers {
+		if p.UserID == userID {
+			continue
+		}
+		blocked, err := s.store.BlockedEither(ctx, userID, p.UserID)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return Errorf(KindBlocked, "this user cannot be messaged")
+		}
+	}
+	return nil
+}
+
+// readableMessage returns a live message in a chat the caller is in.
+func (s *Service) readableMessage(ctx context.Context, userID, chatID, seq int64) (Event, error) {
+	if _, err := s.member(ctx, chatID, userID); err != nil {
+		return Event{}, err
+	}
+	m, err := s.store.Message(ctx, chatID, seq)
+	if err != nil || m.Deleted {
+		return Event{}, Errorf(KindNotFound, "message not found")
+	}
+	return m, nil
+}
+
+// History pages through a chat's messages: the newest `limit` before
+// `before` if before > 0, else the oldest after `after` if after >= 0, else
+// the newest.
+func (s *Service) History(ctx context.Context, userID, chatID, before, after int64, limit int) ([]Event, error) {
+	if _, err := s.member(ctx, chatID, userID); err != nil {
+		return nil, err
+	}
+	if before < 0 {
+		return nil, Invalid("before", "must not be negative")
+	}
+	if after < -1 {
+		return nil, Invalid("after", "must not be negative")
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, s.cfg.HistoryLimit)
+	return s.store.History(ctx, chatID, before, after, limit)
+}
+
+// Edit changes the text of the caller's own message.
+func (s *Service) Edit(ctx context.Context, userID, chatID, seq int64, text string) (Event, error) {
+	if err := validText("text", text, 1, s.cfg.MaxTextLen); err != nil {
+		return Event{}, err
+	}
+	m, err := s.readableMessage(ctx, userID, chatID, seq)
+	if err != nil {
+		return Event{}, err
+	}
+	switch {
+	case m.ActorID != userID:
+		return Event{}, Errorf(KindForbidden, "you can only edit your own messages")
+	case m.Forward != nil:
+		return Event{}, Errorf(KindForbidden, "forwarded messages cannot be edited")
+	case s.now().Sub(m.Date) > s.cfg.EditWindow:
+		return Event{}, Errorf(KindForbidden, "messages can only be edited for %s", s.cfg.EditWindow)
+	}
+	return s.store.EditMessage(ctx, chatID, seq, userID, text)
+}
+
+// Delete deletes a message for everyone: one's own, or anyone's for group
+// admins.
+func (s *Service) Delete(ctx context.Context, userID, chatID, seq int64) (Event, error) {
+	m, err := s.readableMessage(ctx, userID, chatID, seq)
+	if err != nil {
+		return Event{}, err
+	}
+	if m.ActorID != userID {
+		me, err := s.member(ctx, chatID, userID)
+		if err != nil {
+			return Event{}, err
+		}
+		c, err := s.store.Chat(ctx, chatID)
+		if err != nil {
+			return Event{}, err
+		}
+		if c.Type != ChatGroup || !isAdmin(me.Role) {
+			return Event{}, Errorf(KindForbidden, "you can only delete your own messages")
+		}
+	}
+	return s.store.DeleteMessage(ctx, chatID, seq, userID)
+}
+
+// MarkRead records that the caller has read the chat up to seq.
+func (s *Service) MarkRead(ctx context.Context, userID, chatID, seq int64) (Event, error) {
+	if seq <= 0 {
+		return Event{}, Invalid("seq", "must be positive")
+	}
+	if _, err := s.member(ctx, chatID, userID); err != nil {
+		return Event{}, err
+	}
+	ev, _, err := s.store.MarkRead(ctx, chatID, userID, seq)
+	return ev, err
+}
+
+// Typing tells the chat's online members that the caller is typing.
+func (s *Service) Typing(ctx context.Context, userID, chatID int64) error {
+	if _, err := s.member(ctx, chatID, userID); err != nil {
+		return err
+	}
+	s.notify.Notify(Signal{Kind: SigTyping, ChatIDs: []int64{chatID}, UserID: userID})
+	return nil
+}
+
+// SetOnline records a user coming online or going offline (their first
+// connection opened or last one closed) and tells their direct chats.
+func (s *Service) SetOnline(ctx context.Context, userID int64, online bool) error {
+	now := s.now().UTC()
+	if !online {
+		if err := s.store.SetLastSeen(ctx, userID, now); err != nil {
+			return err
+		}
+	}
+	ids, err := s.store.DirectChatIDs(ctx, userID)
+	if err != nil {
+		return err
+	}
+	s.notify.Notify(Signal{Kind: SigPresence, ChatIDs: ids, UserID: userID, Online: online, LastSeen: now})
+	return nil
+}

@@ -1,0 +1,631 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/chapar/chapar/internal/domain"
+)
+
+const eventCols = `chat_id, seq, pos, type, actor_id, date, COALESCE(client_id, ''), text, reply_to,
+	fwd_chat, fwd_seq, fwd_sender, target, role, edited_at, deleted`
+
+func scanEvent(r rowScanner) (domain.Event, error) {
+	var e domain.Event
+	var date, edited int64
+	var fwdChat, fwdSeq, fwdSender int64
+	var role string
+	err := r.Scan(&e.ChatID, &e.Seq, &e.Pos, &e.Type, &e.ActorID, &date, &e.ClientID, &e.Text, &e.ReplyTo,
+		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted)
+	e.Date = fromMS(date)
+	e.Role = domain.Role(role)
+	if edited != 0 {
+		t := fromMS(edited)
+		e.EditedAt = &t
+	}
+	if fwdChat != 0 {
+		e.Forward = &domain.Forward{ChatID: fwdChat, Seq: fwdSeq, SenderID: fwdSender}
+	}
+	return e, err
+}
+
+func scanEvents(rows *sql.Rows, err error) ([]domain.Event, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// appendEvent gives ev the chat's next seq and the next position, stores it,
+// and queues it for publication after commit.
+func (t *txn) appendEvent(ev *domain.Event) error {
+	t.wrote = true
+	seq, err := t.nextSeq(ev.ChatID)
+	if err != nil {
+		return err
+	}
+	ev.Seq, ev.Pos, ev.Date = seq, t.pos(), t.now
+	if _, err := t.insertEvent(ev, false); err != nil {
+		return err
+	}
+	t.setSeq(ev.ChatID, seq, ev.Pos)
+	return nil
+}
+
+// insertEvent stores ev; with onceOnly, a second message with the same
+// (sender, client id) is not stored and inserted=false.
+func (t *txn) insertEvent(ev *domain.Event, onceOnly bool) (inserted bool, err error) {
+	var fwdChat, fwdSeq, fwdSender int64
+	if f := ev.Forward; f != nil {
+		fwdChat, fwdSeq, fwdSender = f.ChatID, f.Seq, f.SenderID
+	}
+	q := `INSERT INTO events(pos, chat_id, seq, type, actor_id, date, client_id, text, reply_to,
+		fwd_chat, fwd_seq, fwd_sender, target, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if onceOnly {
+		q += ` ON CONFLICT(actor_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
+	}
+	res, err := t.exec(q, ev.Pos, ev.ChatID, ev.Seq, ev.Type, ev.ActorID, ms(ev.Date), nullStr(ev.ClientID), ev.Text, ev.ReplyTo,
+		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role))
+	if err != nil {
+		return false, fmt.Errorf("insert event: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	t.events = append(t.events, *ev)
+	return true, nil
+}
+
+// member reads a membership inside the transaction.
+func (t *txn) member(chatID, userID int64) (domain.Member, error) {
+	var m domain.Member
+	var role string
+	var joined int64
+	err := t.queryRow(`SELECT role, read_seq, joined_at, left_seq FROM members WHERE chat_id = ? AND user_id = ?`,
+		chatID, userID).Scan(&role, &m.ReadSeq, &joined, &m.LeftSeq)
+	m.ChatID, m.UserID, m.Role, m.JoinedAt = chatID, userID, domain.Role(role), fromMS(joined)
+	return m, err
+}
+
+// activeMember fails with forbidden unless userID is a current member.
+func (t *txn) activeMember(chatID, userID int64) (domain.Member, error) {
+	m, err := t.member(chatID, userID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !m.Active()) {
+		return m, domain.Errorf(domain.KindNotFound, "chat not found")
+	}
+	return m, err
+}
+
+func (t *txn) addMember(chatID, userID int64, role domain.Role) error {
+	_, err := t.exec(`INSERT INTO members(chat_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT(chat_id, user_id) DO UPDATE SET role = excluded.role, joined_at = excluded.joined_at, left_seq = 0, left_pos = 0`,
+		chatID, userID, string(role), ms(t.now))
+	if err != nil {
+		return fmt.Errorf("insert member: %w", err)
+	}
+	_, err = t.exec(`UPDATE chats SET members = members + 1 WHERE id = ?`, chatID)
+	return err
+}
+
+func (t *txn) userExists(id int64) error {
+	var one int
+	err := t.queryRow(`SELECT 1 FROM users WHERE id = ?`, id).Scan(&one)
+	return notFound(err, "user")
+}
+
+func (s *Store) CreateChat(ctx context.Context, nc domain.NewChat) (domain.Chat, []domain.Event, bool, error) {
+	var chatID int64
+	var events []domain.Event
+	var created bool
+	err := s.w.do(ctx, func(t *txn) error {
+		created, events = false, nil
+		if nc.DirectKey != "" {
+			err := t.queryRow(`SELECT id FROM chats WHERE direct_key = ?`, nc.DirectKey).Scan(&chatID)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		for _, id := range nc.Members {
+			if err := t.userExists(id); err != nil {
+				return err
+			}
+		}
+		res, err := t.exec(`INSERT INTO chats(type, title, direct_key, created_at) VALUES (?, ?, ?, ?)`,
+			string(nc.Type), nc.Title, nullStr(nc.DirectKey), ms(t.now))
+		if err != nil {
+			return fmt.Errorf("insert chat: %w", err)
+		}
+		if chatID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		created = true
+		creatorRole, memberRole := domain.RoleOwner, domain.RoleMember
+		if nc.Type == domain.ChatDirect {
+			creatorRole = domain.RoleMember
+		}
+		if err := t.addMember(chatID, nc.CreatorID, creatorRole); err != nil {
+			return err
+		}
+		mark := len(t.events)
+		ev := domain.Event{ChatID: chatID, Type: domain.EvChatCreated, ActorID: nc.CreatorID, Text: nc.Title}
+		if err := t.appendEvent(&ev); err != nil {
+			return err
+		}
+		for _, id := range nc.Members {
+			if err := t.addMember(chatID, id, memberRole); err != nil {
+				return err
+			}
+			ev := domain.Event{ChatID: chatID, Type: domain.EvMemberAdded, ActorID: nc.CreatorID, Target: id, Role: memberRole}
+			if err := t.appendEvent(&ev); err != nil {
+				return err
+			}
+		}
+		events = append([]domain.Event(nil), t.events[mark:]...)
+		return nil
+	})
+	if err != nil {
+		return domain.Chat{}, nil, false, err
+	}
+	c, err := s.Chat(ctx, chatID)
+	return c, events, created, err
+}
+
+const chatCols = `id, type, title, created_at, last_seq, last_pos, members`
+
+func scanChat(r rowScanner) (domain.Chat, error) {
+	var c domain.Chat
+	var typ string
+	var created int64
+	err := r.Scan(&c.ID, &typ, &c.Title, &created, &c.LastSeq, &c.LastPos, &c.Members)
+	c.Type, c.CreatedAt = domain.ChatType(typ), fromMS(created)
+	return c, err
+}
+
+func (s *Store) Chat(ctx context.Context, id int64) (domain.Chat, error) {
+	c, err := scanChat(s.read.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
+	return c, notFound(err, "chat")
+}
+
+func (s *Store) DirectChat(ctx context.Context, key string) (domain.Chat, error) {
+	c, err := scanChat(s.read.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE direct_key = ?`, key))
+	return c, notFound(err, "chat")
+}
+
+const memberCols = `chat_id, user_id, role, read_seq, joined_at, left_seq`
+
+func scanMember(r rowScanner) (domain.Member, error) {
+	var m domain.Member
+	var role string
+	var joined int64
+	err := r.Scan(&m.ChatID, &m.UserID, &role, &m.ReadSeq, &joined, &m.LeftSeq)
+	m.Role, m.JoinedAt = domain.Role(role), fromMS(joined)
+	return m, err
+}
+
+func scanMembers(rows *sql.Rows, err error) ([]domain.Member, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) Member(ctx context.Context, chatID, userID int64) (domain.Member, error) {
+	m, err := scanMember(s.read.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE chat_id = ? AND user_id = ?`, chatID, userID))
+	return m, notFound(err, "member")
+}
+
+func (s *Store) Members(ctx context.Context, chatID, after int64, limit int) ([]domain.Member, error) {
+	return scanMembers(s.read.QueryContext(ctx, `SELECT `+memberCols+` FROM members
+		WHERE chat_id = ? AND user_id > ? AND left_seq = 0 ORDER BY user_id LIMIT ?`, chatID, after, limit))
+}
+
+func (s *Store) ActiveChatIDs(ctx context.Context, userID int64) ([]int64, error) {
+	return s.ids(ctx, `SELECT chat_id FROM members WHERE user_id = ? AND left_seq = 0`, userID)
+}
+
+func (s *Store) DirectChatIDs(ctx context.Context, userID int64) ([]int64, error) {
+	return s.ids(ctx, `SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id
+		WHERE m.user_id = ? AND m.left_seq = 0 AND c.type = 'direct'`, userID)
+}
+
+func (s *Store) ChatsOf(ctx context.Context, userID int64) ([]domain.ChatSummary, error) {
+	ids, err := s.ids(ctx, `SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id
+		WHERE m.user_id = ? AND m.left_seq = 0 ORDER BY c.last_pos DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.ChatSummary, 0, len(ids))
+	for _, id := range ids {
+		cs, err := s.ChatSummary(ctx, id, userID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
+	return out, nil
+}
+
+func (s *Store) ChatSummary(ctx context.Context, chatID, userID int64) (domain.ChatSummary, error) {
+	var cs domain.ChatSummary
+	c, err := s.Chat(ctx, chatID)
+	if err != nil {
+		return cs, err
+	}
+	m, err := s.Member(ctx, chatID, userID)
+	if err != nil {
+		return cs, err
+	}
+	cs.Chat, cs.Role, cs.ReadSeq = c, m.Role, m.ReadSeq
+	err = s.read.QueryRowContext(ctx, `SELECT count(*) FROM events
+		WHERE chat_id = ? AND seq > ? AND type = 'message' AND actor_id <> ? AND deleted = 0`,
+		chatID, m.ReadSeq, userID).Scan(&cs.Unread)
+	if err != nil {
+		return cs, err
+	}
+	err = s.read.QueryRowContext(ctx, `SELECT COALESCE(max(read_seq), 0) FROM members
+		WHERE chat_id = ? AND user_id <> ? AND left_seq = 0`, chatID, userID).Scan(&cs.PeerReadSeq)
+	if err != nil {
+		return cs, err
+	}
+	if c.Type == domain.ChatDirect {
+		err = s.read.QueryRowContext(ctx, `SELECT user_id FROM members WHERE chat_id = ? AND user_id <> ?`, chatID, userID).Scan(&cs.PeerID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return cs, err
+		}
+	}
+	last, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events
+		WHERE chat_id = ? AND type NOT IN ('edit', 'delete') ORDER BY seq DESC LIMIT 1`, chatID))
+	if err == nil {
+		cs.LastMessage = &last
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return cs, err
+	}
+	return cs, nil
+}
+
+func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.Event, bool, error) {
+	var ev domain.Event
+	var dup bool
+	err := s.w.do(ctx, func(t *txn) error {
+		dup = false
+		if _, err := t.activeMember(m.ChatID, m.SenderID); err != nil {
+			return err
+		}
+		if m.ReplyTo > 0 {
+			if _, err := t.message(m.ChatID, m.ReplyTo); err != nil {
+				return domain.Invalid("reply_to", "no such message in this chat")
+			}
+		}
+		seq, err := t.nextSeq(m.ChatID)
+		if err != nil {
+			return err
+		}
+		ev = domain.Event{ChatID: m.ChatID, Seq: seq, Pos: t.w.nextPos, Date: t.now, Type: domain.EvMessage,
+			ActorID: m.SenderID, ClientID: m.ClientID, Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward}
+		// The unique (sender, client id) index decides whether this is a
+		// resend; only then do we look the first message up.
+		inserted, err := t.insertEvent(&ev, true)
+		if err != nil || inserted {
+			if inserted {
+				t.pos()
+				t.setSeq(m.ChatID, seq, ev.Pos)
+			}
+			return err
+		}
+		old, err := scanEvent(t.queryRow(`SELECT `+eventCols+` FROM events WHERE actor_id = ? AND client_id = ?`, m.SenderID, m.ClientID))
+		if err != nil {
+			return fmt.Errorf("find resent message: %w", err)
+		}
+		if old.ChatID != m.ChatID {
+			return domain.Invalid("client_id", "already used for a message in another chat")
+		}
+		ev, dup = old, true
+		return nil
+	})
+	return ev, dup, err
+}
+
+// message reads a live (not deleted) message inside the transaction.
+func (t *txn) message(chatID, seq int64) (domain.Event, error) {
+	e, err := scanEvent(t.queryRow(`SELECT `+eventCols+` FROM events WHERE chat_id = ? AND seq = ? AND type = 'message' AND deleted = 0`, chatID, seq))
+	return e, notFound(err, "message")
+}
+
+func (s *Store) Message(ctx context.Context, chatID, seq int64) (domain.Event, error) {
+	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE chat_id = ? AND seq = ? AND type = 'message'`, chatID, seq))
+	return e, notFound(err, "message")
+}
+
+func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, text string) (domain.Event, error) {
+	var ev domain.Event
+	err := s.w.do(ctx, func(t *txn) error {
+		if _, err := t.activeMember(chatID, actorID); err != nil {
+			return err
+		}
+		if _, err := t.message(chatID, seq); err != nil {
+			return err
+		}
+		if _, err := t.exec(`UPDATE events SET text = ?, edited_at = ? WHERE chat_id = ? AND seq = ?`, text, ms(t.now), chatID, seq); err != nil {
+			return err
+		}
+		ev = domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text}
+		return t.appendEvent(&ev)
+	})
+	return ev, err
+}
+
+func (s *Store) DeleteMessage(ctx context.Context, chatID, seq, actorID int64) (domain.Event, error) {
+	var ev domain.Event
+	err := s.w.do(ctx, func(t *txn) error {
+		if _, err := t.activeMember(chatID, actorID); err != nil {
+			return err
+		}
+		if _, err := t.message(chatID, seq); err != nil {
+			return err
+		}
+		// Deleting for everyone removes the words, including earlier versions.
+		if _, err := t.exec(`UPDATE events SET text = '', deleted = 1 WHERE chat_id = ? AND seq = ?`, chatID, seq); err != nil {
+			return err
+		}
+		if _, err := t.exec(`UPDATE events SET text = '' WHERE chat_id = ? AND seq > ? AND type = 'edit' AND target = ?`, chatID, seq, seq); err != nil {
+			return err
+		}
+		ev = domain.Event{ChatID: chatID, Type: domain.EvDelete, ActorID: actorID, Target: seq}
+		return t.appendEvent(&ev)
+	})
+	return ev, err
+}
+
+func (s *Store) AddMembers(ctx context.Context, chatID, actorID int64, userIDs []int64, maxMembers int) ([]domain.Event, error) {
+	var events []domain.Event
+	err := s.w.do(ctx, func(t *txn) error {
+		events = nil
+		if _, err := t.activeMember(chatID, actorID); err != nil {
+			return err
+		}
+		var count int
+		if err := t.queryRow(`SELECT members FROM chats WHERE id = ?`, chatID).Scan(&count); err != nil {
+			return notFound(err, "chat")
+		}
+		mark := len(t.events)
+		for _, id := range userIDs {
+			m, err := t.member(chatID, id)
+			if err == nil && m.Active() {
+				continue
+			}
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if err := t.userExists(id); err != nil {
+				return err
+			}
+			if count++; maxMembers > 0 && count > maxMembers {
+				return domain.Errorf(domain.KindForbidden, "the group is full (%d members)", maxMembers)
+			}
+			if err := t.addMember(chatID, id, domain.RoleMember); err != nil {
+				return err
+			}
+			ev := domain.Event{ChatID: chatID, Type: domain.EvMemberAdded, ActorID: actorID, Target: id, Role: domain.RoleMember}
+			if err := t.appendEvent(&ev); err != nil {
+				return err
+			}
+		}
+		events = append([]domain.Event(nil), t.events[mark:]...)
+		return nil
+	})
+	return events, err
+}
+
+func (s *Store) RemoveMember(ctx context.Context, chatID, actorID, userID, newOwner int64) ([]domain.Event, error) {
+	var events []domain.Event
+	err := s.w.do(ctx, func(t *txn) error {
+		if _, err := t.activeMember(chatID, actorID); err != nil {
+			return err
+		}
+		if _, err := t.activeMember(chatID, userID); err != nil {
+			return domain.Errorf(domain.KindNotFound, "not a member of this chat")
+		}
+		mark := len(t.events)
+		ev := domain.Event{ChatID: chatID, Type: domain.EvMemberRemoved, ActorID: actorID, Target: userID}
+		if actorID == userID {
+			ev.Type = domain.EvMemberLeft
+		}
+		if err := t.appendEvent(&ev); err != nil {
+			return err
+		}
+		if _, err := t.exec(`UPDATE members SET left_seq = ?, left_pos = ? WHERE chat_id = ? AND user_id = ?`,
+			ev.Seq, ev.Pos, chatID, userID); err != nil {
+			return err
+		}
+		if _, err := t.exec(`UPDATE chats SET members = members - 1 WHERE id = ?`, chatID); err != nil {
+			return err
+		}
+		if newOwner != 0 {
+			if err := t.setRole(chatID, actorID, newOwner, domain.RoleOwner); err != nil {
+				return err
+			}
+		}
+		events = append([]domain.Event(nil), t.events[mark:]...)
+		return nil
+	})
+	return events, err
+}
+
+func (t *txn) setRole(chatID, actorID, userID int64, role domain.Role) error {
+	if _, err := t.activeMember(chatID, userID); err != nil {
+		return domain.Errorf(domain.KindNotFound, "not a member of this chat")
+	}
+	if _, err := t.exec(`UPDATE members SET role = ? WHERE chat_id = ? AND user_id = ?`, string(role), chatID, userID); err != nil {
+		return err
+	}
+	ev := domain.Event{ChatID: chatID, Type: domain.EvRoleChanged, ActorID: actorID, Target: userID, Role: role}
+	return t.appendEvent(&ev)
+}
+
+func (s *Store) SetRole(ctx context.Context, chatID, actorID, userID int64, role domain.Role) ([]domain.Event, error) {
+	var events []domain.Event
+	err := s.w.do(ctx, func(t *txn) error {
+		if _, err := t.activeMember(chatID, actorID); err != nil {
+			return err
+		}
+		mark := len(t.events)
+		if err := t.setRole(chatID, actorID, userID, role); err != nil {
+			return err
+		}
+		if role == domain.RoleOwner && userID != actorID {
+			if err := t.setRole(chatID, actorID, actorID, domain.RoleAdmin); err != nil {
+				return err
+			}
+		}
+		events = append([]domain.Event(nil), t.events[mark:]...)
+		return nil
+	})
+	return events, err
+}
+
+func (s *Store) SetTitle(ctx context.Context, chatID, actorID int64, title string) (domain.Event, error) {
+	var ev domain.Event
+	err := s.w.do(ctx, func(t *txn) error {
+		if _, err := t.activeMember(chatID, actorID); err != nil {
+			return err
+		}
+		if _, err := t.exec(`UPDATE chats SET title = ? WHERE id = ?`, title, chatID); err != nil {
+			return err
+		}
+		ev = domain.Event{ChatID: chatID, Type: domain.EvTitleChanged, ActorID: actorID, Text: title}
+		return t.appendEvent(&ev)
+	})
+	return ev, err
+}
+
+func (s *Store) MarkRead(ctx context.Context, chatID, userID, seq int64) (domain.Event, bool, error) {
+	var ev domain.Event
+	var changed bool
+	err := s.w.do(ctx, func(t *txn) error {
+		changed = false
+		m, err := t.activeMember(chatID, userID)
+		if err != nil {
+			return err
+		}
+		var last int64
+		if err := t.queryRow(`SELECT last_seq FROM chats WHERE id = ?`, chatID).Scan(&last); err != nil {
+			return notFound(err, "chat")
+		}
+		seq = min(seq, last)
+		ev = domain.Event{ChatID: chatID, Type: domain.EvRead, ActorID: userID, Target: max(seq, m.ReadSeq), Date: t.now}
+		if seq <= m.ReadSeq {
+			return nil
+		}
+		t.wrote = true
+		ev.Pos = t.pos()
+		if _, err := t.exec(`UPDATE members SET read_seq = ?, read_pos = ?, read_at = ? WHERE chat_id = ? AND user_id = ?`,
+			seq, ev.Pos, ms(t.now), chatID, userID); err != nil {
+			return err
+		}
+		changed = true
+		t.events = append(t.events, ev)
+		return nil
+	})
+	return ev, changed, err
+}
+
+func (s *Store) History(ctx context.Context, chatID, before, after int64, limit int) ([]domain.Event, error) {
+	const visible = `chat_id = ? AND type NOT IN ('edit', 'delete')`
+	switch {
+	case before > 0:
+		evs, err := scanEvents(s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+visible+` AND seq < ?
+			ORDER BY seq DESC LIMIT ?`, chatID, before, limit))
+		reverse(evs)
+		return evs, err
+	case after >= 0:
+		return scanEvents(s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+visible+` AND seq > ?
+			ORDER BY seq LIMIT ?`, chatID, after, limit))
+	default:
+		evs, err := scanEvents(s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+visible+`
+			ORDER BY seq DESC LIMIT ?`, chatID, limit))
+		reverse(evs)
+		return evs, err
+	}
+}
+
+func reverse(evs []domain.Event) {
+	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
+		evs[i], evs[j] = evs[j], evs[i]
+	}
+}
+
+func (s *Store) ChangedChats(ctx context.Context, userID, pos int64) ([]domain.Member, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT m.chat_id, m.user_id, m.role, m.read_seq, m.joined_at, m.left_seq, m.left_pos
+		FROM members m JOIN chats c ON c.id = m.chat_id
+		WHERE m.user_id = ? AND c.last_pos > ? AND (m.left_seq = 0 OR m.left_pos > ?)`, userID, pos, pos)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Member
+	for rows.Next() {
+		var m domain.Member
+		var role string
+		var joined int64
+		if err := rows.Scan(&m.ChatID, &m.UserID, &role, &m.ReadSeq, &joined, &m.LeftSeq, &m.LeftPos); err != nil {
+			return nil, err
+		}
+		m.Role, m.JoinedAt = domain.Role(role), fromMS(joined)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) EventsAfter(ctx context.Context, chatID, after, upto int64, limit int) ([]domain.Event, error) {
+	// The inner query walks the chat's index back from its newest entry to
+	// the last one at or before `after`: it costs as much as what follows.
+	return scanEvents(s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events
+		WHERE chat_id = ?1 AND pos <= ?3 AND seq > COALESCE(
+			(SELECT seq FROM events WHERE chat_id = ?1 AND pos <= ?2 ORDER BY seq DESC LIMIT 1), 0)
+		ORDER BY seq LIMIT ?4`, chatID, after, upto, limit))
+}
+
+func (s *Store) ReadsAfter(ctx context.Context, userID, after, upto int64, limit int) ([]domain.Event, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT o.chat_id, o.user_id, o.read_seq, o.read_pos, o.read_at
+		FROM members m JOIN members o ON o.chat_id = m.chat_id
+		WHERE m.user_id = ? AND m.left_seq = 0 AND o.read_pos > ? AND o.read_pos <= ?
+		ORDER BY o.read_pos LIMIT ?`, userID, after, upto, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Event
+	for rows.Next() {
+		e := domain.Event{Type: domain.EvRead}
+		var at int64
+		if err := rows.Scan(&e.ChatID, &e.ActorID, &e.Target, &e.Pos, &at); err != nil {
+			return nil, err
+		}
+		e.Date = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
