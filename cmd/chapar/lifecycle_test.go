@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chapar/chapar/client"
+)
+
+// TestGracefulShutdown: SIGTERM closes sockets with 1001, the process exits
+// 0, and the data is intact on the next start.
+func TestGracefulShutdown(t *testing.T) {
+	bin := buildBinary(t)
+	p := &proc{bin: bin, data: t.TempDir(), addr: freeAddr(t)}
+	p.start(t)
+	t.Cleanup(p.kill)
+	url := "http://" + p.addr
+	a, _ := newUser(t, url, "alice")
+	_, bU := newUser(t, url, "bobby")
+	chat, _ := a.CreateDirect(bg, bU.ID)
+	sent, err := a.Send(bg, chat.ID, client.SendRequest{ClientID: "1", Text: "kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := connect(t, a, nil)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.Done():
+		if code := client.CloseCode(s.Err()); code != 1001 {
+			t.Fatalf("close code %d (%v)", code, s.Err())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("socket not closed on SIGTERM")
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	p.cmd = nil
+	p.start(t)
+	hist, err := a.History(bg, chat.ID, client.HistoryQuery{})
+	if err != nil || hist[len(hist)-1].Seq != sent.Event.Seq {
+		t.Fatalf("after restart: %+v %v", hist, err)
+	}
+}
+
+// TestSlowClientIsCutOffAndResyncs: a client that stops reading is
+// disconnected with 4008 while others carry on; it then resumes from its
+// position and gets everything.
+func TestSlowClientIsCutOffAndResyncs(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	a, _ := newUser(t, srv.URL, "alice")
+	slow, slowU := newUser(t, srv.URL, "slowpoke")
+	fast, fastU := newUser(t, srv.URL, "speedy")
+	g, _ := a.CreateGroup(bg, "busy", []int64{slowU.ID, fastU.ID})
+	ss, _ := connect(t, slow, nil)
+	start := ss.Welcome().Pos
+	fs, _ := connect(t, fast, nil)
+	go drain(fs)
+	// The slow client's frames pile up in its own buffer, then in the
+	// kernel's, then in the server's queue (4 MiB), which overflows: 12 MB
+	// is more than all of them hold.
+	as, _ := connect(t, a, nil)
+	go drain(as)
+	text := strings.Repeat("x", 4000)
+	var mu sync.Mutex
+	var last client.Event
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 3000 / 16 {
+				r, err := as.Send(bg, g.ID, client.SendRequest{ClientID: fmt.Sprint(w, "-", i), Text: text})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if r.Event.Seq > last.Seq {
+					last = r.Event
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	// Now the slow client reads: it finds the stream cut off with 4008.
+	drain(ss)
+	if code := client.CloseCode(ss.Err()); code != 4008 {
+		t.Fatalf("close code %d (%v), want 4008", code, ss.Err())
+	}
+	// Resuming from where it started, it gets every message once, in order.
+	_, replay := connect(t, slow, &start)
+	n := 0
+	for i, e := range replay {
+		if i > 0 && e.Seq != replay[i-1].Seq+1 {
+			t.Fatalf("gap in resync at %d", i)
+		}
+		if e.Type == client.EventMessage {
+			n++
+		}
+	}
+	if replay[len(replay)-1].Seq != last.Seq || n != int(last.Seq-replay[0].Seq+1) {
+		t.Fatalf("resync ended at %d (want %d), %d messages", replay[len(replay)-1].Seq, last.Seq, n)
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chapar.toml")
+	os.WriteFile(file, []byte("addr = \":7000\"\ndata = \"/from/file\"\nmax_text_len = 100\nedit_window = \"1h\"\n"), 0o600)
+	env := map[string]string{"CHAPAR_CONFIG": file, "CHAPAR_DATA": "/from/env"}
+	cfg, err := loadServeConfig([]string{"-addr", ":9000"}, &bytes.Buffer{}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":9000" || cfg.Data != "/from/env" || cfg.MaxTextLen != 100 || cfg.EditWindow.Duration != time.Hour {
+		t.Fatalf("merged config: %+v", cfg)
+	}
+	os.WriteFile(file, []byte("adress = \":7000\"\n"), 0o600)
+	if _, err := loadServeConfig(nil, &bytes.Buffer{}, func(k string) string { return env[k] }); err == nil {
+		t.Fatal("a misspelt setting was accepted")
+	}
+	for _, args := range [][]string{{"-max-text-len", "0"}, {"-edit-window", "-1s"}, {"stray"}, {"-nope"}, {"-log-level", "loud"}} {
+		cfg, err := loadServeConfig(args, &bytes.Buffer{}, func(string) string { return "" })
+		if err == nil {
+			_, err = newLogger(cfg, &bytes.Buffer{})
+		}
+		if err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+// TestFirstStart: the binary creates its data folder and answers /healthz.
+func TestFirstStart(t *testing.T) {
+	bin := buildBinary(t)
+	data := filepath.Join(t.TempDir(), "fresh", "chapar-data")
+	p := &proc{bin: bin, data: data, addr: freeAddr(t)}
+	p.start(t)
+	t.Cleanup(p.kill)
+	if _, err := os.Stat(filepath.Join(data, "chapar.db")); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + p.addr + "/metrics")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("metrics: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// "chapar help" and an unknown command.
+	out, _ := exec.Command(bin, "help").CombinedOutput()
+	if !strings.Contains(string(out), "serve") {
+		t.Fatalf("help: %s", out)
+	}
+	if err := exec.Command(bin, "frobnicate").Run(); err == nil {
+		t.Fatal("unknown command exited 0")
+	}
+}
