@@ -13,7 +13,7 @@ import (
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
-	"github.com/chapar/chapar/internal/ws"
+	ws "github.com/chapar/chapar/internal/wsconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
-	"github.com/chapar/chapar/internal/ws"
+	ws "github.com/chapar/chapar/internal/wsconn"
 )
 
 // WebSocket close codes (see docs/API.md).

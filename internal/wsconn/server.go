@@ -1,4 +1,4 @@
-// Package ws is chapar's server side of WebSocket connections, built for
+// Package wsconn is chapar's server side of WebSocket connections, built for
 // little memory per idle connection: a connection that is not sending or
 // receiving holds one goroutine (blocked in Read), a small struct and no
 // buffers. Reads take a pooled buffer per message; writes run in a
@@ -7,7 +7,7 @@
 // closed (code 4008), so a slow reader never grows server memory.
 //
 // It uses github.com/gobwas/ws for the handshake and frame headers.
-package ws
+package wsconn
 
 import (
 	"errors"
