@@ -39,37 +39,41 @@ func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event,
 	} else if err := validText("text", r.Text, 1, s.cfg.MaxTextLen); err != nil {
 		return Event{}, false, err
 	}
-	c, err := s.store.Chat(ctx, r.ChatID)
+	typ, err := s.chatType(ctx, r.ChatID)
 	if err != nil {
-		return Event{}, false, Errorf(KindNotFound, "chat not found")
+		return Event{}, false, err
 	}
-	if c.Type == ChatDirect {
-		if err := s.checkDirectBlock(ctx, c.ID, userID); err != nil {
+	if typ == ChatDirect {
+		blocked, err := s.store.DirectBlocked(ctx, r.ChatID, userID)
+		if err != nil {
 			return Event{}, false, err
+		}
+		if blocked {
+			return Event{}, false, Errorf(KindBlocked, "this user cannot be messaged")
 		}
 	}
 	return s.store.AppendMessage(ctx, nm)
 }
 
-func (s *Service) checkDirectBlock(ctx context.Context, chatID, userID int64) error {
-	peers, err := s.store.Members(ctx, chatID, 0, 2)
+// chatType returns a chat's type, from a cache: types never change, and
+// the send path should not read the chat row for it every time.
+func (s *Service) chatType(ctx context.Context, chatID int64) (ChatType, error) {
+	if t, ok := s.types.Load(chatID); ok {
+		return t.(ChatType), nil
+	}
+	c, err := s.store.Chat(ctx, chatID)
 	if err != nil {
-		return err
+		return "", Errorf(KindNotFound, "chat not found")
 	}
-	for _, p := range peers {
-		if p.UserID == userID {
-			continue
-		}
-		blocked, err := s.store.BlockedEither(ctx, userID, p.UserID)
-		if err != nil {
-			return err
-		}
-		if blocked {
-			return Errorf(KindBlocked, "this user cannot be messaged")
-		}
+	if s.typesN.Add(1) > maxCachedTypes {
+		s.types.Clear()
+		s.typesN.Store(0)
 	}
-	return nil
+	s.types.Store(chatID, c.Type)
+	return c.Type, nil
 }
+
+const maxCachedTypes = 100_000
 
 // readableMessage returns a live message in a chat the caller is in.
 func (s *Service) readableMessage(ctx context.Context, userID, chatID, seq int64) (Event, error) {

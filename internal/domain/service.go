@@ -7,6 +7,8 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,6 +98,8 @@ type Service struct {
 	now      func() time.Time
 
 	hashSem    chan struct{} // bounds concurrent argon2 work (memory)
+	types      sync.Map      // chat id → ChatType (see chatType)
+	typesN     atomic.Int64
 	userLimit  *limiter
 	addrLimit  *limiter
 	phoneLimit *limiter

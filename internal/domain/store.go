@@ -42,8 +42,11 @@ type AccountStore interface {
 	TouchSession(ctx context.Context, sessionID int64, at time.Time) error
 
 	SetBlock(ctx context.Context, userID, targetID int64, blocked bool) error
-	// Blocked reports whether a blocked b or b blocked a.
+	// BlockedEither reports whether a blocked b or b blocked a.
 	BlockedEither(ctx context.Context, a, b int64) (bool, error)
+	// DirectBlocked reports whether userID and the other member of a
+	// direct chat have blocked each other (either way).
+	DirectBlocked(ctx context.Context, chatID, userID int64) (bool, error)
 	Blocks(ctx context.Context, userID int64) ([]int64, error)
 
 	// SetPhoneCode stores a code's hash for phone, replacing any earlier one.

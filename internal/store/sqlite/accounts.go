@@ -172,6 +172,14 @@ func (s *Store) BlockedEither(ctx context.Context, a, b int64) (bool, error) {
 	return n > 0, err
 }
 
+func (s *Store) DirectBlocked(ctx context.Context, chatID, userID int64) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM members m JOIN blocks b
+		ON (b.user_id = m.user_id AND b.target_id = ?1) OR (b.user_id = ?1 AND b.target_id = m.user_id)
+		WHERE m.chat_id = ?2 AND m.user_id <> ?1`, userID, chatID).Scan(&n)
+	return n > 0, err
+}
+
 func (s *Store) Blocks(ctx context.Context, userID int64) ([]int64, error) {
 	return s.ids(ctx, `SELECT target_id FROM blocks WHERE user_id = ? ORDER BY created_at`, userID)
 }

@@ -157,8 +157,13 @@ func testBlocks(t *testing.T, open Opener) {
 	if ids := ok(s.Blocks(ctx, b.ID)).get(t); !slices.Equal(ids, []int64{a.ID}) {
 		t.Fatalf("blocks: %v", ids)
 	}
+	c, _, _, err := s.CreateChat(ctx, domain.NewChat{Type: domain.ChatDirect, CreatorID: a.ID, Members: []int64{b.ID}, DirectKey: "ab"})
+	noErr(t, err)
+	if !ok(s.DirectBlocked(ctx, c.ID, a.ID)).get(t) || !ok(s.DirectBlocked(ctx, c.ID, b.ID)).get(t) {
+		t.Fatal("direct chat not blocked either way")
+	}
 	noErr(t, s.SetBlock(ctx, b.ID, a.ID, false))
-	if ok(s.BlockedEither(ctx, a.ID, b.ID)).get(t) {
+	if ok(s.BlockedEither(ctx, a.ID, b.ID)).get(t) || ok(s.DirectBlocked(ctx, c.ID, a.ID)).get(t) {
 		t.Fatal("still blocked")
 	}
 }
