@@ -3,7 +3,7 @@ package api
 import (
 	"time"
 
-	ws "github.com/chapar/chapar/internal/wsconn"
+	"github.com/chapar/chapar/internal/ws"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
-	ws "github.com/chapar/chapar/internal/wsconn"
+	"github.com/chapar/chapar/internal/ws"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )

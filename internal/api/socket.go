@@ -9,7 +9,7 @@ import (
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
-	ws "github.com/chapar/chapar/internal/wsconn"
+	"github.com/chapar/chapar/internal/ws"
 )
 
 // WebSocket close codes (see docs/API.md).
