@@ -461,3 +461,30 @@ func TestCLITail(t *testing.T) {
 		t.Fatalf("second hello pos %v, want 102", p)
 	}
 }
+
+// TestCLIAgainstRealServer runs the README's tour against the real server:
+// two profiles register, open a chat, send, and read the history.
+func TestCLIAgainstRealServer(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	c := newCLI(t)
+	sara := filepath.Join(t.TempDir(), "sara.json")
+	nima := filepath.Join(t.TempDir(), "nima.json")
+	c.mustRun("register", "-server", srv.URL, "-profile", sara, "-username", "sara_1", "-password", "password1", "-name", "Sara")
+	c.mustRun("register", "-server", srv.URL, "-profile", nima, "-username", "nima_1", "-password", "password1", "-name", "Nima")
+	chat := strings.TrimSpace(c.mustRun("dm", "-profile", sara, "@nima_1"))
+	c.mustRun("send", "-profile", sara, "-chat", chat, "سلام نیما")
+	out := c.mustRun("history", "-profile", nima, "-chat", chat)
+	if !strings.Contains(out, "@sara_1: سلام نیما") {
+		t.Fatalf("history said %q", out)
+	}
+	if out := c.mustRun("chats", "-profile", nima); !strings.Contains(out, "1 unread") {
+		t.Fatalf("chats said %q", out)
+	}
+	if out := c.mustRun("whoami", "-profile", nima); !strings.Contains(out, "nima_1") {
+		t.Fatalf("whoami said %q", out)
+	}
+	code, _, errOut := c.run("send", "-profile", nima, "-chat", "999", "hi")
+	if code != 1 || !strings.Contains(errOut, "(not_found)") {
+		t.Fatalf("send to a missing chat: exit %d, %q", code, errOut)
+	}
+}
