@@ -303,7 +303,7 @@ func (s *Service) Block(ctx context.Context, userID, targetID int64, blocked boo
 	if _, err := s.store.UserByID(ctx, targetID); err != nil {
 		return err
 	}
-	return s.store.SetBlock(ctx, userID, targetID, blocked)
+	return s.store.SetBlock(ctx, userID, targetID, blocked, directKey(userID, targetID))
 }
 
 // Blocks lists the users the caller blocked.

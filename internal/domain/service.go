@@ -7,8 +7,6 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -98,8 +96,6 @@ type Service struct {
 	now      func() time.Time
 
 	hashSem    chan struct{} // bounds concurrent argon2 work (memory)
-	types      sync.Map      // chat id → ChatType (see chatType)
-	typesN     atomic.Int64
 	userLimit  *limiter
 	addrLimit  *limiter
 	phoneLimit *limiter

@@ -41,12 +41,12 @@ type AccountStore interface {
 	DeleteSession(ctx context.Context, userID, sessionID int64) error
 	TouchSession(ctx context.Context, sessionID int64, at time.Time) error
 
-	SetBlock(ctx context.Context, userID, targetID int64, blocked bool) error
+	// SetBlock blocks or unblocks targetID for userID and, if the two have
+	// a direct chat (directKey), marks it so that sends to it fail with
+	// KindBlocked while either side blocks the other.
+	SetBlock(ctx context.Context, userID, targetID int64, blocked bool, directKey string) error
 	// BlockedEither reports whether a blocked b or b blocked a.
 	BlockedEither(ctx context.Context, a, b int64) (bool, error)
-	// DirectBlocked reports whether userID and the other member of a
-	// direct chat have blocked each other (either way).
-	DirectBlocked(ctx context.Context, chatID, userID int64) (bool, error)
 	Blocks(ctx context.Context, userID int64) ([]int64, error)
 
 	// SetPhoneCode stores a code's hash for phone, replacing any earlier one.
@@ -98,7 +98,8 @@ type ChatStore interface {
 
 	// AppendMessage appends a message. If the sender already sent
 	// ClientID, it returns that message and duplicate=true, changing nothing.
-	// The sender must be an active member (else KindForbidden).
+	// The sender must be an active member (else KindNotFound) of a chat that
+	// is not blocked (else KindBlocked).
 	AppendMessage(ctx context.Context, m NewMessage) (ev Event, duplicate bool, err error)
 	// EditMessage sets a message's text and appends an edit event.
 	EditMessage(ctx context.Context, chatID, seq, actorID int64, text string) (Event, error)

@@ -63,6 +63,7 @@ type Member struct {
 	JoinedAt time.Time
 	LeftSeq  int64 // 0 while a member
 	LeftPos  int64 // the position of the event that ended the membership
+	Blocked  bool  // direct chats: one side blocks the other
 }
 
 // Active reports whether the membership is current.

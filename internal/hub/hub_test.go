@@ -14,9 +14,9 @@ type fakeSub struct {
 	kicked int
 }
 
-func (f *fakeSub) Push(_ int64, b []byte) { f.mu.Lock(); f.frames = append(f.frames, b); f.mu.Unlock() }
+func (f *fakeSub) Push(_ int64, b []byte)  { f.mu.Lock(); f.frames = append(f.frames, b); f.mu.Unlock() }
 func (f *fakeSub) Kick(code int, _ string) { f.mu.Lock(); f.kicked = code; f.mu.Unlock() }
-func (f *fakeSub) count() int             { f.mu.Lock(); defer f.mu.Unlock(); return len(f.frames) }
+func (f *fakeSub) count() int              { f.mu.Lock(); defer f.mu.Unlock(); return len(f.frames) }
 
 func TestRoutesByChatAndMembership(t *testing.T) {
 	var mu sync.Mutex

@@ -153,7 +153,7 @@ func (s *Store) TouchSession(ctx context.Context, sessionID int64, at time.Time)
 	})
 }
 
-func (s *Store) SetBlock(ctx context.Context, userID, targetID int64, blocked bool) error {
+func (s *Store) SetBlock(ctx context.Context, userID, targetID int64, blocked bool, directKey string) error {
 	return s.w.do(ctx, func(t *txn) error {
 		var err error
 		if blocked {
@@ -161,6 +161,13 @@ func (s *Store) SetBlock(ctx context.Context, userID, targetID int64, blocked bo
 		} else {
 			_, err = t.exec(`DELETE FROM blocks WHERE user_id = ? AND target_id = ?`, userID, targetID)
 		}
+		if err != nil {
+			return err
+		}
+		// The direct chat is blocked while either side blocks the other.
+		_, err = t.exec(`UPDATE members SET blocked = EXISTS(SELECT 1 FROM blocks
+			WHERE (user_id = ?1 AND target_id = ?2) OR (user_id = ?2 AND target_id = ?1))
+			WHERE chat_id = (SELECT id FROM chats WHERE direct_key = ?3)`, userID, targetID, directKey)
 		return err
 	})
 }
@@ -169,14 +176,6 @@ func (s *Store) BlockedEither(ctx context.Context, a, b int64) (bool, error) {
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE (user_id = ? AND target_id = ?) OR (user_id = ? AND target_id = ?)`,
 		a, b, b, a).Scan(&n)
-	return n > 0, err
-}
-
-func (s *Store) DirectBlocked(ctx context.Context, chatID, userID int64) (bool, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM members m JOIN blocks b
-		ON (b.user_id = m.user_id AND b.target_id = ?1) OR (b.user_id = ?1 AND b.target_id = m.user_id)
-		WHERE m.chat_id = ?2 AND m.user_id <> ?1`, userID, chatID).Scan(&n)
 	return n > 0, err
 }
 

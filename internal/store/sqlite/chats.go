@@ -92,8 +92,8 @@ func (t *txn) member(chatID, userID int64) (domain.Member, error) {
 	var m domain.Member
 	var role string
 	var joined int64
-	err := t.queryRow(`SELECT role, read_seq, joined_at, left_seq FROM members WHERE chat_id = ? AND user_id = ?`,
-		chatID, userID).Scan(&role, &m.ReadSeq, &joined, &m.LeftSeq)
+	err := t.queryRow(`SELECT role, read_seq, joined_at, left_seq, blocked FROM members WHERE chat_id = ? AND user_id = ?`,
+		chatID, userID).Scan(&role, &m.ReadSeq, &joined, &m.LeftSeq, &m.Blocked)
 	m.ChatID, m.UserID, m.Role, m.JoinedAt = chatID, userID, domain.Role(role), fromMS(joined)
 	return m, err
 }
@@ -311,8 +311,10 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 	var dup bool
 	err := s.w.do(ctx, func(t *txn) error {
 		dup = false
-		if _, err := t.activeMember(m.ChatID, m.SenderID); err != nil {
+		if mem, err := t.activeMember(m.ChatID, m.SenderID); err != nil {
 			return err
+		} else if mem.Blocked {
+			return domain.Errorf(domain.KindBlocked, "this user cannot be messaged")
 		}
 		if m.ReplyTo > 0 {
 			if _, err := t.message(m.ChatID, m.ReplyTo); err != nil {

@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS members (
     joined_at INTEGER NOT NULL,
     left_seq  INTEGER NOT NULL DEFAULT 0,
     left_pos  INTEGER NOT NULL DEFAULT 0,
+    -- direct chats: either side has blocked the other, so nobody may send
+    blocked   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (chat_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_user ON members(user_id, chat_id);

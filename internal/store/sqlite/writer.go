@@ -50,11 +50,11 @@ type seqUndo struct {
 }
 
 type writer struct {
-	db      *sql.DB
+	db *sql.DB
 	// heads caches each chat's newest committed seq and pos. Only the
 	// writer changes them, so the cache is exact; it is dropped when it
 	// grows large.
-	heads map[int64]chatHead
+	heads   map[int64]chatHead
 	ops     chan *op
 	pub     domain.Publisher
 	nextPos int64 // next position to hand out; only the writer goroutine touches it

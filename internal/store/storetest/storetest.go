@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -150,21 +151,29 @@ func testBlocks(t *testing.T, open Opener) {
 	if ok(s.BlockedEither(ctx, a.ID, b.ID)).get(t) {
 		t.Fatal("blocked before blocking")
 	}
-	noErr(t, s.SetBlock(ctx, b.ID, a.ID, true))
+	c, _, _, err := s.CreateChat(ctx, domain.NewChat{Type: domain.ChatDirect, CreatorID: a.ID, Members: []int64{b.ID}, DirectKey: "ab"})
+	noErr(t, err)
+	noErr(t, s.SetBlock(ctx, b.ID, a.ID, true, "ab"))
 	if !ok(s.BlockedEither(ctx, a.ID, b.ID)).get(t) {
 		t.Fatal("not blocked")
 	}
 	if ids := ok(s.Blocks(ctx, b.ID)).get(t); !slices.Equal(ids, []int64{a.ID}) {
 		t.Fatalf("blocks: %v", ids)
 	}
-	c, _, _, err := s.CreateChat(ctx, domain.NewChat{Type: domain.ChatDirect, CreatorID: a.ID, Members: []int64{b.ID}, DirectKey: "ab"})
-	noErr(t, err)
-	if !ok(s.DirectBlocked(ctx, c.ID, a.ID)).get(t) || !ok(s.DirectBlocked(ctx, c.ID, b.ID)).get(t) {
-		t.Fatal("direct chat not blocked either way")
+	for _, from := range []int64{a.ID, b.ID} { // neither side may send
+		_, _, err := s.AppendMessage(ctx, domain.NewMessage{ChatID: c.ID, SenderID: from, ClientID: fmt.Sprint(from), Text: "x"})
+		wantKind(t, err, domain.KindBlocked)
 	}
-	noErr(t, s.SetBlock(ctx, b.ID, a.ID, false))
-	if ok(s.BlockedEither(ctx, a.ID, b.ID)).get(t) || ok(s.DirectBlocked(ctx, c.ID, a.ID)).get(t) {
+	noErr(t, s.SetBlock(ctx, a.ID, b.ID, true, "ab")) // both block
+	noErr(t, s.SetBlock(ctx, b.ID, a.ID, false, "ab"))
+	_, _, err = s.AppendMessage(ctx, domain.NewMessage{ChatID: c.ID, SenderID: b.ID, ClientID: "b", Text: "x"})
+	wantKind(t, err, domain.KindBlocked) // a still blocks b
+	noErr(t, s.SetBlock(ctx, a.ID, b.ID, false, "ab"))
+	if ok(s.BlockedEither(ctx, a.ID, b.ID)).get(t) {
 		t.Fatal("still blocked")
+	}
+	if _, _, err := s.AppendMessage(ctx, domain.NewMessage{ChatID: c.ID, SenderID: b.ID, ClientID: "b", Text: "x"}); err != nil {
+		t.Fatalf("send after unblocking: %v", err)
 	}
 }
 
