@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,6 +33,10 @@ type serveConfig struct {
 	Data      string `toml:"data"`
 	LogLevel  string `toml:"log_level"`
 	LogFormat string `toml:"log_format"`
+
+	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) on a
+	// separate listener, e.g. 127.0.0.1:6060. Keep it off public ports.
+	DebugAddr string `toml:"debug_addr"`
 
 	MaxTextLen   int      `toml:"max_text_len"`
 	MaxGroupSize int      `toml:"max_group_size"`
@@ -66,6 +71,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.Data, "data", cfg.Data, "data folder, created on first start (env CHAPAR_DATA)")
 	fs.StringVar(&fl.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env CHAPAR_LOG_LEVEL)")
 	fs.StringVar(&fl.LogFormat, "log-format", cfg.LogFormat, "text or json (env CHAPAR_LOG_FORMAT)")
+	fs.StringVar(&fl.DebugAddr, "debug-addr", "", "serve /debug/pprof/ on this address (e.g. 127.0.0.1:6060)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
 	fs.DurationVar(&fl.EditWindow.Duration, "edit-window", cfg.EditWindow.Duration, "how long a sender may edit a message")
@@ -102,6 +108,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.LogLevel = fl.LogLevel
 		case "log-format":
 			cfg.LogFormat = fl.LogFormat
+		case "debug-addr":
+			cfg.DebugAddr = fl.DebugAddr
 		case "max-text-len":
 			cfg.MaxTextLen = fl.MaxTextLen
 		case "max-group-size":
@@ -203,6 +211,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.DebugAddr != "" {
+		go serveDebug(cfg.DebugAddr, log)
+	}
 	srv.SetReady(true)
 	log.Info("chapar is serving", "addr", ln.Addr().String(), "data", cfg.Data, "startup", time.Since(start).Round(time.Millisecond))
 	if ready != nil {
@@ -230,4 +241,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveDebug serves the profiler on its own listener, never on the API's.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Warn("profiler", "err", err)
+	}
 }
