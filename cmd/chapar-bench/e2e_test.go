@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startRelay runs the no-storage relay in-process.
+func startRelay(t *testing.T) string {
+	t.Helper()
+	rl := newRelay()
+	ts := httptest.NewServer(rl.handler())
+	t.Cleanup(func() {
+		rl.closeAll()
+		ts.Close()
+	})
+	return ts.URL
+}
+
+func testBench(t *testing.T, servers ...string) *bench {
+	opt := options{timeout: time.Minute, drain: 5 * time.Second, concurrency: 4, size: 64}
+	return newBench(opt, servers, io.Discard)
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestDMAgainstRelay(t *testing.T) {
+	url := startRelay(t)
+	for _, d := range []*dmScenario{
+		{pairs: 5, messages: 200, window: 1, inflight: 8},
+		{pairs: 5, messages: 200, window: 4, inflight: 8},
+		{pairs: 5, messages: 200, window: 1, inflight: 8, rate: 2000},
+	} {
+		b := testBench(t, url)
+		res, err := d.run(testContext(t), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sent != 200 || res.Expected != 200 || res.Delivered != 200 || res.Lost != 0 || res.Duplicated != 0 ||
+			res.Misrouted != 0 || res.SendErrors != 0 || res.Samples != 200 {
+			t.Errorf("window %d rate %v: %+v", d.window, d.rate, res)
+		}
+		if res.MsgsPerS <= 0 || res.P99ms <= 0 || res.P50ms > res.P99ms || res.P99ms > res.MaxMs {
+			t.Errorf("figures: %+v", res)
+		}
+		if float64(res.ServerRSSMB) <= 0 {
+			t.Errorf("no server RSS: %v", res.ServerRSSMB)
+		}
+	}
+}
+
+// With several servers the two of a pair are on different ones. Two URLs
+// of one relay stand in for two nodes of a cluster.
+func TestDMSpreadsPairsOverServers(t *testing.T) {
+	url := startRelay(t)
+	other := strings.Replace(url, "127.0.0.1", "localhost", 1)
+	b := testBench(t, url, other, url)
+	d := &dmScenario{pairs: 6, messages: 60, window: 1, inflight: 1}
+	pairs, err := d.setup(testContext(t), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pairs {
+		if p.snd.u.server == p.lis.u.server {
+			t.Errorf("pair %d: both on server %d", p.k, p.snd.u.server)
+		}
+		p.snd.close()
+		p.lis.stream().Close()
+	}
+}
+
+func TestGroupAgainstRelay(t *testing.T) {
+	url := startRelay(t)
+	g := &groupScenario{members: 250, messages: 20, window: 2, inflight: 4} // 250 > 200: members are added in batches
+	res, err := g.run(testContext(t), testBench(t, url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 20 || res.Expected != 20*249 || res.Delivered != 20*249 || res.Lost != 0 || res.Duplicated != 0 || res.Misrouted != 0 {
+		t.Errorf("%+v", res)
+	}
+	if res.DeliveriesPerS <= res.MsgsPerS {
+		t.Errorf("deliveries/s %v, msgs/s %v", res.DeliveriesPerS, res.MsgsPerS)
+	}
+}
+
+func TestIdleAgainstRelay(t *testing.T) {
+	url := startRelay(t)
+	s := &idleScenario{clients: 40, users: 7, duration: 100 * time.Millisecond, pingSample: 10, settle: time.Second}
+	res, err := s.run(testContext(t), testBench(t, url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Connections == nil || *res.Connections != 40 || res.PingsOK != 10 || res.Users != 7 {
+		t.Errorf("%+v", res)
+	}
+	if res.ServerWSOpen == nil || *res.ServerWSOpen != 40 {
+		t.Errorf("server says %v open", res.ServerWSOpen)
+	}
+	if res.BytesPerConn == nil || res.RSSAfterMB == nil {
+		t.Error("no memory figures")
+	}
+}
+
+// The command prints one JSON line with the required fields.
+func TestRunPrintsOneJSONLine(t *testing.T) {
+	url := startRelay(t)
+	var out, errOut bytes.Buffer
+	code := run([]string{"dm", "-server", url, "-pairs", "2", "-messages", "20", "-json"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d lines on stdout: %q", len(lines), out.String())
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"scenario", "servers", "clients", "sent", "delivered", "lost", "duplicated",
+		"msgs_per_s", "p50_ms", "p99_ms", "max_ms", "duration_s", "server_rss_mb"} {
+		if _, ok := m[f]; !ok {
+			t.Errorf("field %s missing", f)
+		}
+	}
+	if m["delivered"] != 20.0 || m["lost"] != 0.0 {
+		t.Errorf("delivered %v lost %v", m["delivered"], m["lost"])
+	}
+	if !strings.Contains(errOut.String(), "delivered 20") {
+		t.Errorf("no summary on stderr: %q", errOut.String())
+	}
+}
+
+func TestRunRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"dm", "-server", "http://192.0.2.1:8080"},
+		{"dm", "-pairs", "0"},
+		{"idle", "-clients", "10", "-users", "11"},
+		{"idle", "-source-ips", "127.0.0.2"},
+		{"idle", "-source-ips", "10.0.0.1"},
+		{"nosuch"},
+	} {
+		if code := run(args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
