@@ -165,3 +165,24 @@ func TestFirstStart(t *testing.T) {
 		t.Fatal("unknown command exited 0")
 	}
 }
+
+// FuzzConfigFile feeds arbitrary config files to the loader: it must never
+// panic, and whatever it accepts must pass its own checks.
+func FuzzConfigFile(f *testing.F) {
+	f.Add("addr = \":8080\"\ndata = \"./d\"\nmax_text_len = 100\nedit_window = \"2h\"\n")
+	f.Add("log_level = \"debug\"\nlog_format = \"json\"\n")
+	f.Add("max_group_size = -1\n")
+	f.Add("edit_window = 5\n")
+	f.Add("[x]\ny = 1\n")
+	f.Fuzz(func(t *testing.T, content string) {
+		file := filepath.Join(t.TempDir(), "c.toml")
+		os.WriteFile(file, []byte(content), 0o600)
+		cfg, err := loadServeConfig([]string{"-config", file}, &bytes.Buffer{}, func(string) string { return "" })
+		if err != nil {
+			return
+		}
+		if cfg.MaxTextLen < 1 || cfg.MaxGroupSize < 2 || cfg.EditWindow.Duration < 0 {
+			t.Fatalf("accepted an invalid config: %+v", cfg)
+		}
+	})
+}
