@@ -118,19 +118,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (domain.Ses
 
 func (s *Store) Sessions(ctx context.Context, userID int64) ([]domain.Session, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Session
-	for rows.Next() {
-		x, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanSession)
 }
 
 func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) error {
@@ -185,19 +173,7 @@ func (s *Store) Blocks(ctx context.Context, userID int64) ([]int64, error) {
 
 func (s *Store) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
 	rows, err := s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, func(r rowScanner) (id int64, err error) { return id, r.Scan(&id) })
 }
 
 func (s *Store) SetPhoneCode(ctx context.Context, phone string, codeHash []byte, expires time.Time) error {

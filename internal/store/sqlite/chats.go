@@ -32,19 +32,7 @@ func scanEvent(r rowScanner) (domain.Event, error) {
 }
 
 func scanEvents(rows *sql.Rows, err error) ([]domain.Event, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanEvent)
 }
 
 // appendEvent gives ev the chat's next seq and the next position, stores it,
@@ -217,19 +205,7 @@ func scanMember(r rowScanner) (domain.Member, error) {
 }
 
 func scanMembers(rows *sql.Rows, err error) ([]domain.Member, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, err, scanMember)
 }
 
 func (s *Store) Member(ctx context.Context, chatID, userID int64) (domain.Member, error) {

@@ -137,3 +137,21 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+// scanAll reads every row of a query with scan; it takes the query's two
+// results as they come, so callers can write scanAll(db.Query(…), scanX).
+func scanAll[T any](rows *sql.Rows, err error, scan func(rowScanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
