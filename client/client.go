@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,10 +27,17 @@ type Client struct {
 	token     atomic.Pointer[string]
 	keepAlive time.Duration
 	userAgent string
+	netDial   func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Option configures a Client.
 type Option func(*Client)
+
+// WithNetDial makes Connect open its TCP connections with dial, e.g. to
+// choose the local address. (HTTP requests use WithHTTPClient's client.)
+func WithNetDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *Client) { c.netDial = dial }
+}
 
 // WithHTTPClient makes the client use hc for HTTP requests (and its
 // transport's TLS settings for the WebSocket). Long polls are bounded by

@@ -168,6 +168,9 @@ func (c *Client) Connect(ctx context.Context, pos *int64) (*Stream, error) {
 	if c.userAgent != "" {
 		d.Header = ws.HandshakeHeaderHTTP(http.Header{"User-Agent": {c.userAgent}})
 	}
+	if c.netDial != nil {
+		d.NetDial = c.netDial
+	}
 	conn, br, _, err := d.Dial(ctx, c.wsBase+"/v1/ws")
 	if err != nil {
 		switch {

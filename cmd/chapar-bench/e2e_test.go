@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -112,6 +116,34 @@ func TestIdleAgainstRelay(t *testing.T) {
 	}
 }
 
+// With -source-ips, WebSockets come from those addresses in turn.
+func TestIdleFromSourceIPs(t *testing.T) {
+	rl := newRelay()
+	var mu sync.Mutex
+	from := map[string]int{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/ws" {
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
+			mu.Lock()
+			from[host]++
+			mu.Unlock()
+		}
+		rl.handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { rl.closeAll(); ts.Close() })
+	b := testBench(t, ts.URL)
+	b.opt.sourceAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")}
+	s := &idleScenario{clients: 10, users: 2, duration: 50 * time.Millisecond, pingSample: 2, settle: time.Second}
+	if _, err := s.run(testContext(t), b); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if from["127.0.0.2"] != 5 || from["127.0.0.3"] != 5 {
+		t.Fatalf("WebSockets came from %v", from)
+	}
+}
+
 // The command prints one JSON line with the required fields.
 func TestRunPrintsOneJSONLine(t *testing.T) {
 	url := startRelay(t)
@@ -147,7 +179,6 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"dm", "-server", "http://192.0.2.1:8080"},
 		{"dm", "-pairs", "0"},
 		{"idle", "-clients", "10", "-users", "11"},
-		{"idle", "-source-ips", "127.0.0.2"},
 		{"idle", "-source-ips", "10.0.0.1"},
 		{"nosuch"},
 	} {

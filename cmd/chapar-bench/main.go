@@ -137,6 +137,7 @@ type options struct {
 	concurrency int
 	size        int
 	sourceIPs   string
+	sourceAddrs []netip.Addr // parsed from sourceIPs
 	cpuProfile  string
 }
 
@@ -148,7 +149,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.concurrency, "concurrency", 16, "registrations, chat creations and connects in flight during setup")
 	fs.IntVar(&o.size, "size", 64, "bytes of text per message")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the generator's CPU profile to this file")
-	fs.StringVar(&o.sourceIPs, "source-ips", "", "loopback source addresses for the WebSockets, comma-separated (needs a dial hook in package client; see docs/BENCHMARKS.md)")
+	fs.StringVar(&o.sourceIPs, "source-ips", "", "loopback source addresses for the WebSockets, comma-separated, used in turn (for more connections than one address's ports allow)")
 }
 
 // check validates the common flags and returns the server list.
@@ -182,9 +183,8 @@ func (o *options) check() ([]string, error) {
 			if err != nil || !ip.IsLoopback() {
 				return nil, fmt.Errorf("-source-ips: %q is not a loopback address", s)
 			}
+			o.sourceAddrs = append(o.sourceAddrs, ip)
 		}
-		return nil, errors.New("-source-ips: package client has no hook to choose a WebSocket's local address yet " +
-			"(it needs an option such as client.WithNetDial that sets ws.Dialer.NetDial in Connect)")
 	}
 	return servers, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type bench struct {
 
 	firstDeliveries atomic.Int64 // first deliveries of any of our messages, for the drain
 	expected        atomic.Int64 // deliveries owed by acked messages, for the drain
+	dials           atomic.Int64 // WebSockets opened, to spread them over -source-ips
 	sendErrors      atomic.Int64
 	errs            errorLog
 }
@@ -110,7 +112,18 @@ type user struct {
 func (b *bench) newClient(server int) *client.Client {
 	// No keep-alive pings: the run is bounded by -timeout, and idle
 	// connections should cost the server nothing but being held.
-	return client.New(b.servers[server], client.WithKeepAlive(0), client.WithUserAgent("chapar-bench"))
+	opts := []client.Option{client.WithKeepAlive(0), client.WithUserAgent("chapar-bench")}
+	if len(b.opt.sourceAddrs) > 0 {
+		opts = append(opts, client.WithNetDial(b.dialFromSources))
+	}
+	return client.New(b.servers[server], opts...)
+}
+
+// dialFromSources opens each WebSocket from the next -source-ips address.
+func (b *bench) dialFromSources(ctx context.Context, network, addr string) (net.Conn, error) {
+	ip := b.opt.sourceAddrs[int(b.dials.Add(1))%len(b.opt.sourceAddrs)]
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
+	return d.DialContext(ctx, network, addr)
 }
 
 // register creates n users; user i signs up on server serverOf(i).
