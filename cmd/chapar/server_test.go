@@ -20,7 +20,7 @@ type testServer struct {
 }
 
 // startServer runs serve() on 127.0.0.1:0 with data in dir.
-func startServer(t *testing.T, dir string) *testServer {
+func startServer(t testing.TB, dir string) *testServer {
 	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.Addr, cfg.Data = "127.0.0.1:0", dir
@@ -54,7 +54,7 @@ func (s *testServer) stop() {
 var bg = context.Background()
 
 // newUser registers a user with a fresh client.
-func newUser(t *testing.T, url, name string) (*client.Client, client.User) {
+func newUser(t testing.TB, url, name string) (*client.Client, client.User) {
 	t.Helper()
 	c := client.New(url)
 	a, err := c.Register(bg, client.RegisterRequest{Username: name, Password: "password1", DisplayName: name})
