@@ -89,7 +89,7 @@ func BenchmarkFanout(b *testing.B) {
 			for range b.N {
 				h.Events(ev)
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/post")
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/post")
 		})
 	}
 }
