@@ -391,3 +391,41 @@ func TestReplayMergesChatsInOrder(t *testing.T) {
 		t.Fatalf("a got %d, b got %d", n, len(bs))
 	}
 }
+
+type signals struct {
+	mu  sync.Mutex
+	got []domain.Signal
+}
+
+func (s *signals) Notify(sig domain.Signal) { s.mu.Lock(); s.got = append(s.got, sig); s.mu.Unlock() }
+
+func TestTypingIsThrottled(t *testing.T) {
+	e := newEnv(t)
+	sig := &signals{}
+	st, _ := sqlite.Open(filepath.Join(t.TempDir(), "t.db"), nil, sqlite.Options{})
+	t.Cleanup(func() { st.Close() })
+	cfg := domain.DefaultConfig()
+	cfg.Argon2Memory, cfg.Argon2Time = 64, 1
+	svc := domain.NewService(cfg, domain.Deps{Store: st, Notifier: sig, Now: e.clock.Now})
+	a, _ := svc.Register(ctx, "alice", "password1", "", "")
+	b, _ := svc.Register(ctx, "bobby", "password1", "", "")
+	c, _, _ := svc.CreateDirect(ctx, a.User.ID, b.User.ID)
+	for range 5 {
+		if err := svc.Typing(ctx, a.User.ID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Add(4 * time.Second)
+	svc.Typing(ctx, a.User.ID, c.ID)
+	svc.Typing(ctx, b.User.ID, c.ID) // another user is not held back
+	n := 0
+	for _, s := range sig.got {
+		if s.Kind == domain.SigTyping {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d typing signals, want 3", n)
+	}
+	wantKind(t, svc.Typing(ctx, a.User.ID, 9999), domain.KindNotFound)
+}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 )
 
 // SendRequest is a message to send.
@@ -136,6 +137,13 @@ func (s *Service) Typing(ctx context.Context, userID, chatID int64) error {
 	if _, err := s.member(ctx, chatID, userID); err != nil {
 		return err
 	}
+	// One signal per user and chat every few seconds is all a typing
+	// indicator needs; more is dropped quietly rather than fanned out.
+	key := fmt.Sprint(userID, ":", chatID)
+	if no, _ := s.typingLimit.blocked(key); no {
+		return nil
+	}
+	s.typingLimit.hit(key)
 	s.notify.Notify(Signal{Kind: SigTyping, ChatIDs: []int64{chatID}, UserID: userID})
 	return nil
 }

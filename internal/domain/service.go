@@ -95,10 +95,11 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	hashSem    chan struct{} // bounds concurrent argon2 work (memory)
-	userLimit  *limiter
-	addrLimit  *limiter
-	phoneLimit *limiter
+	hashSem     chan struct{} // bounds concurrent argon2 work (memory)
+	userLimit   *limiter
+	addrLimit   *limiter
+	phoneLimit  *limiter
+	typingLimit *limiter
 }
 
 // Deps are the Service's collaborators; Store is required.
@@ -130,10 +131,11 @@ func NewService(cfg Config, d Deps) *Service {
 	}
 	return &Service{
 		cfg: cfg, store: d.Store, notify: d.Notifier, presence: d.Presence, sms: d.SMS, log: d.Log, now: d.Now,
-		hashSem:    make(chan struct{}, runtime.GOMAXPROCS(0)),
-		userLimit:  newLimiter(cfg.LoginFailures, cfg.LoginWindow, d.Now),
-		addrLimit:  newLimiter(cfg.LoginPerIP, cfg.LoginWindow, d.Now),
-		phoneLimit: newLimiter(1, time.Minute, d.Now),
+		hashSem:     make(chan struct{}, runtime.GOMAXPROCS(0)),
+		userLimit:   newLimiter(cfg.LoginFailures, cfg.LoginWindow, d.Now),
+		addrLimit:   newLimiter(cfg.LoginPerIP, cfg.LoginWindow, d.Now),
+		phoneLimit:  newLimiter(1, time.Minute, d.Now),
+		typingLimit: newLimiter(1, 3*time.Second, d.Now),
 	}
 }
 
