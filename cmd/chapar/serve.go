@@ -38,6 +38,7 @@ type serveConfig struct {
 	// separate listener, e.g. 127.0.0.1:6060. Keep it off public ports.
 	DebugAddr string `toml:"debug_addr"`
 
+	SendLimit    int      `toml:"send_limit"`
 	MaxTextLen   int      `toml:"max_text_len"`
 	MaxGroupSize int      `toml:"max_group_size"`
 	EditWindow   duration `toml:"edit_window"`
@@ -57,6 +58,7 @@ func defaultServeConfig() serveConfig {
 	return serveConfig{
 		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text",
 		MaxTextLen: dc.MaxTextLen, MaxGroupSize: dc.MaxGroupSize, EditWindow: duration{dc.EditWindow},
+		SendLimit: dc.SendLimit,
 	}
 }
 
@@ -72,6 +74,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env CHAPAR_LOG_LEVEL)")
 	fs.StringVar(&fl.LogFormat, "log-format", cfg.LogFormat, "text or json (env CHAPAR_LOG_FORMAT)")
 	fs.StringVar(&fl.DebugAddr, "debug-addr", "", "serve /debug/pprof/ on this address (e.g. 127.0.0.1:6060)")
+	fs.IntVar(&fl.SendLimit, "send-limit", cfg.SendLimit, "messages one user may send per 10 s (0: no limit)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
 	fs.DurationVar(&fl.EditWindow.Duration, "edit-window", cfg.EditWindow.Duration, "how long a sender may edit a message")
@@ -110,6 +113,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.LogFormat = fl.LogFormat
 		case "debug-addr":
 			cfg.DebugAddr = fl.DebugAddr
+		case "send-limit":
+			cfg.SendLimit = fl.SendLimit
 		case "max-text-len":
 			cfg.MaxTextLen = fl.MaxTextLen
 		case "max-group-size":
@@ -125,6 +130,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		return cfg, errors.New("max_group_size must be at least 2")
 	case cfg.EditWindow.Duration < 0:
 		return cfg, errors.New("edit_window must not be negative")
+	case cfg.SendLimit < 0:
+		return cfg, errors.New("send_limit must not be negative")
 	}
 	return cfg, nil
 }
@@ -184,6 +191,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	dc := domain.DefaultConfig()
 	dc.MaxTextLen, dc.MaxGroupSize, dc.EditWindow = cfg.MaxTextLen, cfg.MaxGroupSize, cfg.EditWindow.Duration
+	dc.SendLimit = cfg.SendLimit
 	var svc *domain.Service
 	h := hub.New(func(userID int64, online bool) {
 		if err := svc.SetOnline(context.Background(), userID, online); err != nil {

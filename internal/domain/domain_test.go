@@ -429,3 +429,24 @@ func TestTypingIsThrottled(t *testing.T) {
 	}
 	wantKind(t, svc.Typing(ctx, a.User.ID, 9999), domain.KindNotFound)
 }
+
+func TestSendRateLimit(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.user(t, "alice"), e.user(t, "bobby")
+	c, _, _ := e.svc.CreateDirect(ctx, a.ID, b.ID)
+	limit := e.svc.Config().SendLimit
+	for i := range limit {
+		if _, _, err := e.svc.Send(ctx, a.ID, domain.SendRequest{ChatID: c.ID, ClientID: fmt.Sprint(i), Text: "x"}); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	_, _, err := e.svc.Send(ctx, a.ID, domain.SendRequest{ChatID: c.ID, ClientID: "over", Text: "x"})
+	wantKind(t, err, domain.KindRateLimited)
+	if _, _, err := e.svc.Send(ctx, b.ID, domain.SendRequest{ChatID: c.ID, ClientID: "b", Text: "x"}); err != nil {
+		t.Fatalf("another user was limited too: %v", err)
+	}
+	e.clock.Add(11 * time.Second)
+	if _, _, err := e.svc.Send(ctx, a.ID, domain.SendRequest{ChatID: c.ID, ClientID: "later", Text: "x"}); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"strconv"
 )
 
 // SendRequest is a message to send.
@@ -19,6 +20,13 @@ type SendRequest struct {
 func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event, bool, error) {
 	if err := validClientID(r.ClientID); err != nil {
 		return Event{}, false, err
+	}
+	if s.cfg.SendLimit > 0 {
+		key := strconv.FormatInt(userID, 10)
+		if no, wait := s.sendLimit.blocked(key); no {
+			return Event{}, false, rateLimited(wait)
+		}
+		s.sendLimit.hit(key)
 	}
 	if r.ReplyTo < 0 {
 		return Event{}, false, Invalid("reply_to", "must be a message's seq")

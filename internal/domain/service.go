@@ -16,6 +16,7 @@ type Config struct {
 	MaxGroupSize  int           // members in a group (200,000)
 	EditWindow    time.Duration // how long a sender may edit (48h)
 	HistoryLimit  int           // most messages in one history page (200)
+	SendLimit     int           // messages one user may send per 10 s (2,000; 0: no limit)
 	PhoneCodeTTL  time.Duration // how long a phone code is valid (5m)
 	LoginFailures int           // failed sign-ins per username per LoginWindow (10)
 	LoginPerIP    int           // failed sign-ins per client address per LoginWindow (30)
@@ -33,6 +34,7 @@ func DefaultConfig() Config {
 		MaxGroupSize:  200_000,
 		EditWindow:    48 * time.Hour,
 		HistoryLimit:  200,
+		SendLimit:     2000,
 		PhoneCodeTTL:  5 * time.Minute,
 		LoginFailures: 10,
 		LoginPerIP:    30,
@@ -100,6 +102,7 @@ type Service struct {
 	addrLimit   *limiter
 	phoneLimit  *limiter
 	typingLimit *limiter
+	sendLimit   *limiter
 }
 
 // Deps are the Service's collaborators; Store is required.
@@ -136,6 +139,7 @@ func NewService(cfg Config, d Deps) *Service {
 		addrLimit:   newLimiter(cfg.LoginPerIP, cfg.LoginWindow, d.Now),
 		phoneLimit:  newLimiter(1, time.Minute, d.Now),
 		typingLimit: newLimiter(1, 3*time.Second, d.Now),
+		sendLimit:   newLimiter(cfg.SendLimit, 10*time.Second, d.Now),
 	}
 }
 
