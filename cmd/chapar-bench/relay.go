@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chapar/chapar/client"
 	"io"
 	"net"
 	"net/http"
@@ -171,34 +172,6 @@ type relayUserJSON struct {
 	Online      bool   `json:"online"`
 }
 
-type relayChatJSON struct {
-	ID           int64     `json:"id"`
-	Type         string    `json:"type"`
-	Title        string    `json:"title"`
-	CreatedAt    time.Time `json:"created_at"`
-	Role         string    `json:"role"`
-	MembersCount int       `json:"members_count"`
-	LastSeq      int64     `json:"last_seq"`
-	ReadSeq      int64     `json:"read_seq"`
-	Unread       int       `json:"unread"`
-	PeerReadSeq  int64     `json:"peer_read_seq"`
-	PeerID       int64     `json:"peer_id,omitempty"`
-}
-
-// relayEvent is an Event of docs/API.md, as far as the relay makes them.
-type relayEvent struct {
-	Pos      int64     `json:"pos"`
-	ChatID   int64     `json:"chat_id"`
-	Seq      int64     `json:"seq"`
-	Type     string    `json:"type"`
-	ActorID  int64     `json:"actor_id"`
-	Date     time.Time `json:"date"`
-	ClientID string    `json:"client_id,omitempty"`
-	Text     string    `json:"text,omitempty"`
-	Target   int64     `json:"target,omitempty"`
-	Role     string    `json:"role,omitempty"`
-}
-
 var usernameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{4,31}$`)
 
 func (r *relay) register(w http.ResponseWriter, req *http.Request) {
@@ -321,8 +294,8 @@ func (r *relay) newChat(typ, title string, now time.Time, members map[int64]stri
 	return ch
 }
 
-func (r *relay) chatJSON(ch *relayChat, uid int64) relayChatJSON {
-	out := relayChatJSON{ID: ch.id, Type: ch.typ, Title: ch.title, CreatedAt: ch.created, Role: ch.members[uid],
+func (r *relay) chatJSON(ch *relayChat, uid int64) client.Chat {
+	out := client.Chat{ID: ch.id, Type: ch.typ, Title: ch.title, CreatedAt: ch.created, Role: ch.members[uid],
 		MembersCount: len(ch.members), LastSeq: ch.seq}
 	if ch.typ == "direct" {
 		for id := range ch.members {
@@ -358,7 +331,7 @@ func (r *relay) addMembers(w http.ResponseWriter, req *http.Request, u *relayUse
 	defer ch.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	events := []relayEvent{}
+	events := []client.Event{}
 	for _, uid := range in.UserIDs {
 		if r.byID[uid] == nil {
 			writeError(w, http.StatusNotFound, "not_found", "user not found")
@@ -372,7 +345,7 @@ func (r *relay) addMembers(w http.ResponseWriter, req *http.Request, u *relayUse
 		}
 		ch.members[uid] = "member"
 		ch.seq++
-		events = append(events, relayEvent{Pos: r.pos.Add(1), ChatID: ch.id, Seq: ch.seq, Type: "member_added",
+		events = append(events, client.Event{Pos: r.pos.Add(1), ChatID: ch.id, Seq: ch.seq, Type: "member_added",
 			ActorID: u.id, Date: now, Target: uid, Role: "member"})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": events})
@@ -680,7 +653,7 @@ func (c *relayConn) send(f relayIn) {
 	}
 	r.mu.RUnlock()
 	ch.seq++
-	ev, err := json.Marshal(relayEvent{Pos: r.pos.Add(1), ChatID: ch.id, Seq: ch.seq, Type: "message",
+	ev, err := json.Marshal(client.Event{Pos: r.pos.Add(1), ChatID: ch.id, Seq: ch.seq, Type: "message",
 		ActorID: c.user.id, Date: time.Now().UTC(), ClientID: f.ClientID, Text: f.Text})
 	if err != nil {
 		c.sendError(f.ID, "internal", "")
