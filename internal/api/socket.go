@@ -181,16 +181,15 @@ func (c *socketClient) hello(f clientFrame) {
 		c.conn.Close(closeUnauthorized, "invalid token")
 		return
 	}
-	chats, err := c.s.svc.ActiveChatIDs(ctx, sess.UserID)
-	if err != nil {
+	c.sess = sess
+	// Subscribe first, then fix the replay's end: every event after `upto`
+	// is then sure to arrive through Push.
+	if c.hc, err = c.s.subscribe(ctx, c, sess); err != nil {
 		c.s.log.Error("socket hello", "err", err)
 		c.conn.Close(1011, "internal error")
 		return
 	}
-	c.sess = sess
-	// Subscribe first, then fix the replay's end: every event after `upto`
-	// is then sure to arrive through Push.
-	c.hc = c.s.hub.Register(c, sess.UserID, sess.ID, chats)
+	c.s.metrics.sockets.Inc() // OnClose decrements it, since c.hc is set
 	upto, err := c.s.svc.LastPos(ctx)
 	if err != nil {
 		c.conn.Close(1011, "internal error")
@@ -205,7 +204,6 @@ func (c *socketClient) hello(f clientFrame) {
 		c.conn.Close(closeProtocol, "bad position")
 		return
 	}
-	c.s.metrics.sockets.Inc()
 	go c.s.svc.TouchSession(context.Background(), sess.ID)
 	c.sendJSON(struct {
 		Type      string `json:"type"`

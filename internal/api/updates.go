@@ -1,6 +1,10 @@
 package api
 
 import (
+	"context"
+	"slices"
+
+	"github.com/chapar/chapar/internal/hub"
 	"net/http"
 	"time"
 
@@ -50,13 +54,12 @@ func (s *Server) updates(w http.ResponseWriter, r *http.Request, sess domain.Ses
 	ctx := r.Context()
 	// Subscribe before reading the position, so nothing committed after it
 	// can slip by unseen (see domain.Replay).
-	chats, err := s.svc.ActiveChatIDs(ctx, sess.UserID)
+	waiter := &pollWaiter{wake: make(chan struct{}, 1)}
+	hc, err := s.subscribe(ctx, waiter, sess)
 	if err != nil {
 		s.reply(w, 0, nil, err)
 		return
 	}
-	waiter := &pollWaiter{wake: make(chan struct{}, 1)}
-	hc := s.hub.Register(waiter, sess.UserID, sess.ID, chats)
 	defer s.hub.Unregister(hc)
 
 	upto, err := s.svc.LastPos(ctx)
@@ -83,6 +86,27 @@ func (s *Server) updates(w http.ResponseWriter, r *http.Request, sess domain.Ses
 		}
 	}
 	s.reply(w, http.StatusOK, map[string]any{"updates": nonNil(evs), "pos": next}, err)
+}
+
+// subscribe registers sub for the user's chats. The user is registered
+// first, so a chat they join from now on reaches sub through the hub; their
+// chats are read after that, and read again once subscribed, to drop any
+// chat they left in between (whose removal the hub could not route to sub).
+func (s *Server) subscribe(ctx context.Context, sub hub.Subscriber, sess domain.Session) (*hub.Conn, error) {
+	hc := s.hub.Register(sub, sess.UserID, sess.ID, nil)
+	before, err := s.svc.ActiveChatIDs(ctx, sess.UserID)
+	if err != nil {
+		s.hub.Unregister(hc)
+		return nil, err
+	}
+	s.hub.Subscribe(hc, before)
+	after, err := s.svc.ActiveChatIDs(ctx, sess.UserID)
+	if err != nil {
+		s.hub.Unregister(hc)
+		return nil, err
+	}
+	s.hub.Unsubscribe(hc, slices.DeleteFunc(before, func(id int64) bool { return slices.Contains(after, id) }))
+	return hc, nil
 }
 
 // collect reads up to limit updates in (from, upto]; the position to

@@ -89,6 +89,20 @@ func (h *Hub) Register(sub Subscriber, userID, sessionID int64, chatIDs []int64)
 	return c
 }
 
+// Subscribe adds chats to a registered connection.
+func (h *Hub) Subscribe(c *Conn, chatIDs []int64) {
+	for _, id := range chatIDs {
+		h.subscribe(c, id)
+	}
+}
+
+// Unsubscribe removes chats from a connection.
+func (h *Hub) Unsubscribe(c *Conn, chatIDs []int64) {
+	for _, id := range chatIDs {
+		h.unsubscribe(c, id)
+	}
+}
+
 // Unregister removes a connection from every chat.
 func (h *Hub) Unregister(c *Conn) {
 	c.mu.Lock()
