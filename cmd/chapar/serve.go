@@ -22,6 +22,7 @@ import (
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
 	"github.com/chapar/chapar/internal/store/sqlite"
+	"github.com/chapar/chapar/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -200,7 +201,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	})
 	b.Subscribe(h)
 	svc = domain.NewService(dc, domain.Deps{Store: st, Notifier: b, Presence: h, Log: log})
-	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics})
+	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler()})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
