@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// browser starts a headless Debian Chromium with its own profile (so two
+// browsers are two separate users) and returns a context driving one tab.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CHAPAR_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1000, 700),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium (%s): %v", path, err)
+	}
+	return ctx
+}
+
+func drive(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitText waits until the element's text contains want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		text, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
+		cancel()
+		got = text
+		if err == nil && strings.Contains(got, want) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: text %q does not contain %q", sel, got, want)
+}
+
+func signUpInBrowser(t *testing.T, ctx context.Context, url, name string) {
+	t.Helper()
+	drive(t, ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
+		chromedp.Click(chromedp.CSS(`button.link`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), name),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password1"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.chats`)),
+	)
+}
+
+// TestWebClientTwoUsers: two people in two browsers sign up, one starts a
+// chat and sends; the other sees it live; HTML in a message shows as text;
+// a reload keeps the history.
+func TestWebClientTwoUsers(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	alice, bob := browser(t), browser(t)
+	signUpInBrowser(t, alice, srv.URL, "alice_web")
+	signUpInBrowser(t, bob, srv.URL, "bob_web")
+
+	drive(t, alice,
+		chromedp.SendKeys(chromedp.CSS(`nav.chats input`), "@bob_web"+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`main.conversation textarea`)),
+		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "سلام bob"+kb.Enter),
+	)
+	waitText(t, alice, `ol.messages`, "سلام bob")
+	// Bob's chat list shows the new chat live; he opens it.
+	waitText(t, bob, `nav.chats`, "سلام bob")
+	drive(t, bob, chromedp.Click(chromedp.CSS(`button.chat`)))
+	waitText(t, bob, `ol.messages`, "سلام bob")
+
+	drive(t, bob, chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "<b>bold?</b><script>alert(1)</script>"+kb.Enter))
+	waitText(t, alice, `ol.messages`, "<b>bold?</b>")
+	bolds, err := chromedp.Run(alice, chromedp.Evaluate[int](`document.querySelectorAll("ol.messages b, ol.messages script").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bolds != 0 {
+		t.Fatalf("message HTML was rendered: %d elements", bolds)
+	}
+
+	drive(t, alice, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav.chats`)), chromedp.Click(chromedp.CSS(`button.chat`)))
+	waitText(t, alice, `ol.messages`, "سلام bob")
+}
