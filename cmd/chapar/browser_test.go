@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,22 @@ func TestWebClientTwoUsers(t *testing.T) {
 
 	drive(t, alice, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav.chats`)), chromedp.Click(chromedp.CSS(`button.chat`)))
 	waitText(t, alice, `ol.messages`, "سلام bob")
+	screenshot(t, alice, "conversation-en.png")
+}
+
+// screenshot saves the page as testout/<name> (the folder is ignored by
+// git), for people to look at what the tests saw.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "..", "testout")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

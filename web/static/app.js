@@ -195,7 +195,7 @@ function Conversation({ chat, users, me, messages, onSend, onTyping, typing }) {
       <header dir="auto">${chatName(chat, users)}</header>
       <ol class="messages">
         ${messages.map((m) => html`
-          <li key=${m.seq} class=${m.actor_id === me.id ? "mine" : ""}>
+          <li key=${m.seq} class=${m.type !== "message" ? "service-row" : m.actor_id === me.id ? "mine" : ""}>
             ${m.type === "message"
               ? html`<span class="text" dir="auto">${m.deleted ? "(deleted)" : m.text}</span>${m.edited_at && html`<small> (edited)</small>`}`
               : html`<small class="service">${m.type.replace("_", " ")}</small>`}
