@@ -131,3 +131,39 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 }
+
+// TestWebClientSurvivesRestart: the server restarts mid-conversation; a
+// message typed while it is down is sent once when it is back, and the
+// other page shows it once, with nothing lost.
+func TestWebClientSurvivesRestart(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	srv := startServerAt(t, dir, addr)
+	alice, bob := browser(t), browser(t)
+	signUpInBrowser(t, alice, srv.URL, "alice_web")
+	signUpInBrowser(t, bob, srv.URL, "bob_web")
+	drive(t, alice,
+		chromedp.SendKeys(chromedp.CSS(`nav.chats input`), "@bob_web"+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`main.conversation textarea`)),
+		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "before the restart"+kb.Enter),
+	)
+	waitText(t, bob, `nav.chats`, "before the restart")
+	drive(t, bob, chromedp.Click(chromedp.CSS(`button.chat`)))
+	waitText(t, bob, `ol.messages`, "before the restart")
+
+	srv.stop()
+	waitText(t, alice, `p.status`, "Offline")
+	drive(t, alice, chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "typed while offline"+kb.Enter))
+	startServerAt(t, dir, addr)
+
+	waitText(t, bob, `ol.messages`, "typed while offline")
+	waitText(t, alice, `ol.messages`, "typed while offline")
+	time.Sleep(500 * time.Millisecond) // a second copy would show up by now
+	for name, ctx := range map[string]context.Context{"alice": alice, "bob": bob} {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+			`[...document.querySelectorAll("ol.messages .text")].filter(e => e.textContent === "typed while offline").length`))
+		if err != nil || n != 1 {
+			t.Fatalf("%s shows the offline message %d times (%v)", name, n, err)
+		}
+	}
+	screenshot(t, bob, "after-restart-en.png")
+}

@@ -22,8 +22,14 @@ type testServer struct {
 // startServer runs serve() on 127.0.0.1:0 with data in dir.
 func startServer(t testing.TB, dir string) *testServer {
 	t.Helper()
+	return startServerAt(t, dir, "127.0.0.1:0")
+}
+
+// startServerAt runs serve() on addr with data in dir.
+func startServerAt(t testing.TB, dir, addr string) *testServer {
+	t.Helper()
 	cfg := defaultServeConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", dir
+	cfg.Addr, cfg.Data = addr, dir
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &testServer{data: dir, cancel: cancel, done: make(chan error, 1)}
