@@ -113,6 +113,14 @@ func TestWebClientTwoUsers(t *testing.T) {
 	drive(t, alice, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav.chats`)), chromedp.Click(chromedp.CSS(`button.chat`)))
 	waitText(t, alice, `ol.messages`, "سلام bob")
 	screenshot(t, alice, "conversation-en.png")
+
+	// Signing out forgets the token: a reload shows the sign-in form.
+	drive(t, alice, chromedp.Click(chromedp.CSS(`button.signout`)), chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form.signin`)))
+	token, err := chromedp.Run(alice, chromedp.Evaluate[string](`localStorage.getItem("chapar.token") || ""`))
+	if err != nil || token != "" {
+		t.Fatalf("token after sign-out: %q %v", token, err)
+	}
 }
 
 // screenshot saves the page as testout/<name> (the folder is ignored by

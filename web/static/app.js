@@ -165,7 +165,7 @@ function chatName(c, users) {
   return u ? u.display_name || "@" + u.username : "…";
 }
 
-function ChatList({ chats, users, current, onOpen, onStart }) {
+function ChatList({ chats, users, current, onOpen, onStart, onSignOut }) {
   const [who, setWho] = useState("");
   const start = async (e) => { e.preventDefault(); if (who) { await onStart(who); setWho(""); } };
   return html`
@@ -181,6 +181,7 @@ function ChatList({ chats, users, current, onOpen, onStart }) {
             </button>
           </li>`)}
       </ul>
+      <button class="link signout" onClick=${onSignOut}>Sign out</button>
     </nav>`;
 }
 
@@ -279,12 +280,18 @@ function App() {
     open(c.id);
   };
 
+  const signOut = async () => {
+    try { await api("POST", "/v1/auth/logout"); } catch (e) { /* signed out anyway */ }
+    store.token = "";
+    setMe(null);
+  };
+
   if (!me) return html`<${SignIn} onSignedIn=${setMe} />`;
   const chat = chats.find((c) => c.id === current);
   return html`
     <div class="layout">
       <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? "Connecting…" : "Offline — messages will be sent when the connection is back"}</p>
-      <${ChatList} chats=${chats} users=${users} current=${current} onOpen=${open} onStart=${start} />
+      <${ChatList} chats=${chats} users=${users} current=${current} onOpen=${open} onStart=${start} onSignOut=${signOut} />
       ${chat
         ? html`<${Conversation} chat=${chat} users=${users} me=${me} messages=${messages[chat.id] || []}
             typing=${typing[chat.id]} onSend=${(t) => stream.current.send(chat.id, t)} onTyping=${() => stream.current.typing(chat.id)} />`
