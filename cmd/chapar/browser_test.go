@@ -72,7 +72,7 @@ func signUpInBrowser(t *testing.T, ctx context.Context, url, name string) {
 	drive(t, ctx,
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
-		chromedp.Click(chromedp.CSS(`button.link`)),
+		chromedp.Click(chromedp.CSS(`button.mode`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), name),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password1"),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
@@ -174,4 +174,42 @@ func TestWebClientSurvivesRestart(t *testing.T) {
 		}
 	}
 	screenshot(t, bob, "after-restart-en.png")
+}
+
+// TestWebClientPersian: the UI switches to Persian and lays out right to
+// left; each message takes the direction of its own text.
+func TestWebClientPersian(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	newUser(t, srv.URL, "nima_fa")
+	b := browser(t)
+	drive(t, b,
+		chromedp.Navigate(srv.URL),
+		chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
+		chromedp.Click(chromedp.CSS(`form.signin button.lang`)),
+	)
+	waitText(t, b, `form.signin button[type=submit]`, "ورود")
+	dir, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.dir + " " + document.documentElement.lang`))
+	if err != nil || dir != "rtl fa" {
+		t.Fatalf("page direction %q (%v)", dir, err)
+	}
+	screenshot(t, b, "signin-fa.png")
+	drive(t, b,
+		chromedp.Click(chromedp.CSS(`button.mode`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "sara_fa"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password1"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.chats`)),
+		chromedp.SendKeys(chromedp.CSS(`nav.chats input`), "@nima_fa"+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`main.conversation textarea`)),
+		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "سلام نیما، hello"+kb.Enter),
+		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "hello نیما"+kb.Enter),
+	)
+	waitText(t, b, `ol.messages`, "hello نیما")
+	dirs, err := chromedp.Run(b, chromedp.Evaluate[string](
+		`[...document.querySelectorAll("ol.messages .text")].map(e => getComputedStyle(e).direction).join(",")`))
+	if err != nil || dirs != "rtl,ltr" {
+		t.Fatalf("message directions %q (%v)", dirs, err)
+	}
+	waitText(t, b, `main.conversation > button`, "بفرست")
+	screenshot(t, b, "conversation-fa.png")
 }

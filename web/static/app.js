@@ -7,6 +7,52 @@ import htm from "./vendor/htm.module.js";
 
 const html = htm.bind(h);
 
+// --- languages ---------------------------------------------------------------
+
+const strings = {
+  en: {
+    username: "Username", password: "Password", signIn: "Sign in", signUp: "Sign up",
+    toSignUp: "New here? Sign up", toSignIn: "Have an account? Sign in", signOut: "Sign out",
+    startChat: "Start a chat with @username", chats: "Chats", message: "Message", send: "Send",
+    choose: "Choose a chat, or start one by @username.", connecting: "Connecting…",
+    offline: "Offline — messages will be sent when the connection is back", typing: "typing…",
+    deleted: "(deleted)", edited: "(edited)", unread: "unread", other: "فارسی",
+    chat_created: "chat created", member_added: "member added", member_removed: "member removed",
+    member_left: "member left", role_changed: "role changed", title_changed: "title changed",
+  },
+  fa: {
+    username: "نام کاربری", password: "گذرواژه", signIn: "ورود", signUp: "ثبت‌نام",
+    toSignUp: "حساب ندارید؟ ثبت‌نام کنید", toSignIn: "حساب دارید؟ وارد شوید", signOut: "خروج",
+    startChat: "گفتگو با ‎@نام‌کاربری", chats: "گفتگوها", message: "پیام", send: "بفرست",
+    choose: "یک گفتگو را انتخاب کنید، یا با ‎@نام‌کاربری گفتگویی تازه آغاز کنید.", connecting: "در حال اتصال…",
+    offline: "آفلاین — پیام‌ها پس از برقراری اتصال فرستاده می‌شوند", typing: "در حال نوشتن…",
+    deleted: "(پاک شده)", edited: "(ویرایش شده)", unread: "نخوانده", other: "English",
+    chat_created: "گفتگو ساخته شد", member_added: "عضو افزوده شد", member_removed: "عضو برداشته شد",
+    member_left: "عضو رفت", role_changed: "نقش تغییر کرد", title_changed: "عنوان تغییر کرد",
+  },
+};
+
+// The language is the user's choice, else the browser's; Persian lays the
+// page out right to left.
+let lang = localStorage.getItem("chapar.lang") || (navigator.language.startsWith("fa") ? "fa" : "en");
+const t = (key) => strings[lang][key] || key;
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = lang === "fa" ? "rtl" : "ltr";
+}
+applyLang();
+
+function LangSwitch({ onChange }) {
+  const flip = () => {
+    lang = lang === "fa" ? "en" : "fa";
+    localStorage.setItem("chapar.lang", lang);
+    applyLang();
+    onChange(lang);
+  };
+  return html`<button type="button" class="link lang" onClick=${flip}>${t("other")}</button>`;
+}
+
 // --- the API -------------------------------------------------------------
 
 // The session token lives in localStorage so that a reload keeps the user
@@ -132,7 +178,7 @@ class Stream {
 
 // --- screens -----------------------------------------------------------------
 
-function SignIn({ onSignedIn }) {
+function SignIn({ onSignedIn, onLang }) {
   const [mode, setMode] = useState("login");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -149,13 +195,14 @@ function SignIn({ onSignedIn }) {
   return html`
     <form class="signin" onSubmit=${submit}>
       <h1>chapar</h1>
-      <label>Username <input name="username" autocomplete="username" value=${username} onInput=${(e) => setUsername(e.target.value)} required /></label>
-      <label>Password <input name="password" type="password" autocomplete=${mode === "login" ? "current-password" : "new-password"} value=${password} onInput=${(e) => setPassword(e.target.value)} required /></label>
+      <label>${t("username")} <input name="username" autocomplete="username" value=${username} onInput=${(e) => setUsername(e.target.value)} required /></label>
+      <label>${t("password")} <input name="password" type="password" autocomplete=${mode === "login" ? "current-password" : "new-password"} value=${password} onInput=${(e) => setPassword(e.target.value)} required /></label>
       ${error && html`<p class="error" role="alert">${error}</p>`}
-      <button type="submit">${mode === "login" ? "Sign in" : "Sign up"}</button>
-      <button type="button" class="link" onClick=${() => setMode(mode === "login" ? "register" : "login")}>
-        ${mode === "login" ? "New here? Sign up" : "Have an account? Sign in"}
+      <button type="submit">${mode === "login" ? t("signIn") : t("signUp")}</button>
+      <button type="button" class="link mode" onClick=${() => setMode(mode === "login" ? "register" : "login")}>
+        ${mode === "login" ? t("toSignUp") : t("toSignIn")}
       </button>
+      <${LangSwitch} onChange=${onLang} />
     </form>`;
 }
 
@@ -165,23 +212,24 @@ function chatName(c, users) {
   return u ? u.display_name || "@" + u.username : "…";
 }
 
-function ChatList({ chats, users, current, onOpen, onStart, onSignOut }) {
+function ChatList({ chats, users, current, onOpen, onStart, onSignOut, onLang }) {
   const [who, setWho] = useState("");
   const start = async (e) => { e.preventDefault(); if (who) { await onStart(who); setWho(""); } };
   return html`
-    <nav class="chats" aria-label="Chats">
-      <form onSubmit=${start}><input aria-label="Start a chat with @username" placeholder="@username" value=${who} onInput=${(e) => setWho(e.target.value)} /></form>
+    <nav class="chats" aria-label=${t("chats")}>
+      <form onSubmit=${start}><input aria-label=${t("startChat")} placeholder="@username" dir="ltr" value=${who} onInput=${(e) => setWho(e.target.value)} /></form>
       <ul>
         ${chats.map((c) => html`
           <li key=${c.id}>
             <button class=${c.id === current ? "chat current" : "chat"} onClick=${() => onOpen(c.id)}>
               <span class="name" dir="auto">${chatName(c, users)}</span>
-              ${c.unread > 0 && html`<span class="unread" aria-label="${c.unread} unread">${c.unread}</span>`}
+              ${c.unread > 0 && html`<span class="unread" aria-label=${c.unread + " " + t("unread")}>${c.unread}</span>`}
               <span class="last" dir="auto">${c.last_message ? c.last_message.text || "" : ""}</span>
             </button>
           </li>`)}
       </ul>
-      <button class="link signout" onClick=${onSignOut}>Sign out</button>
+      <button class="link signout" onClick=${onSignOut}>${t("signOut")}</button>
+      <${LangSwitch} onChange=${onLang} />
     </nav>`;
 }
 
@@ -198,15 +246,15 @@ function Conversation({ chat, users, me, messages, onSend, onTyping, typing }) {
         ${messages.map((m) => html`
           <li key=${m.seq} class=${m.type !== "message" ? "service-row" : m.actor_id === me.id ? "mine" : ""}>
             ${m.type === "message"
-              ? html`<span class="text" dir="auto">${m.deleted ? "(deleted)" : m.text}</span>${m.edited_at && html`<small> (edited)</small>`}`
-              : html`<small class="service">${m.type.replace("_", " ")}</small>`}
+              ? html`<span class="text" dir="auto">${m.deleted ? t("deleted") : m.text}</span>${m.edited_at && html`<small> ${t("edited")}</small>`}`
+              : html`<small class="service">${t(m.type)}</small>`}
           </li>`)}
         <li ref=${end} class="end"></li>
       </ol>
-      ${typing && html`<p class="typing">typing…</p>`}
-      <textarea aria-label="Message" dir="auto" value=${text} onKeyDown=${keyDown}
+      ${typing && html`<p class="typing">${t("typing")}</p>`}
+      <textarea aria-label=${t("message")} dir="auto" value=${text} onKeyDown=${keyDown}
         onInput=${(e) => { setText(e.target.value); onTyping(); }}></textarea>
-      <button onClick=${send}>Send</button>
+      <button onClick=${send}>${t("send")}</button>
     </main>`;
 }
 
@@ -218,6 +266,7 @@ function App() {
   const [messages, setMessages] = useState({}); // chat id → events in history
   const [status, setStatus] = useState("offline");
   const [typing, setTyping] = useState({});
+  const [, setLang] = useState(lang); // re-render on a language switch
   const stream = useRef(null);
 
   const loadChats = useCallback(async () => {
@@ -286,16 +335,16 @@ function App() {
     setMe(null);
   };
 
-  if (!me) return html`<${SignIn} onSignedIn=${setMe} />`;
+  if (!me) return html`<${SignIn} onSignedIn=${setMe} onLang=${setLang} />`;
   const chat = chats.find((c) => c.id === current);
   return html`
     <div class="layout">
-      <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? "Connecting…" : "Offline — messages will be sent when the connection is back"}</p>
-      <${ChatList} chats=${chats} users=${users} current=${current} onOpen=${open} onStart=${start} onSignOut=${signOut} />
+      <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? t("connecting") : t("offline")}</p>
+      <${ChatList} chats=${chats} users=${users} current=${current} onOpen=${open} onStart=${start} onSignOut=${signOut} onLang=${setLang} />
       ${chat
         ? html`<${Conversation} chat=${chat} users=${users} me=${me} messages=${messages[chat.id] || []}
             typing=${typing[chat.id]} onSend=${(t) => stream.current.send(chat.id, t)} onTyping=${() => stream.current.typing(chat.id)} />`
-        : html`<main class="conversation empty"><p>Choose a chat, or start one by @username.</p></main>`}
+        : html`<main class="conversation empty"><p>${t("choose")}</p></main>`}
     </div>`;
 }
 
