@@ -80,6 +80,20 @@ func signUpInBrowser(t *testing.T, ctx context.Context, url, name string) {
 	)
 }
 
+// startChatAndSend: in the first browser, start a chat with peer and send
+// text; the second browser's chat list shows it live, and its user opens it.
+func startChatAndSend(t *testing.T, from, to context.Context, peer, text string) {
+	t.Helper()
+	drive(t, from,
+		chromedp.SendKeys(chromedp.CSS(`nav.chats input`), peer+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`main.conversation textarea`)),
+		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), text+kb.Enter),
+	)
+	waitText(t, to, `nav.chats`, text)
+	drive(t, to, chromedp.Click(chromedp.CSS(`button.chat`)))
+	waitText(t, to, `ol.messages`, text)
+}
+
 // TestWebClientTwoUsers: two people in two browsers sign up, one starts a
 // chat and sends; the other sees it live; HTML in a message shows as text;
 // a reload keeps the history.
@@ -89,15 +103,8 @@ func TestWebClientTwoUsers(t *testing.T) {
 	signUpInBrowser(t, alice, srv.URL, "alice_web")
 	signUpInBrowser(t, bob, srv.URL, "bob_web")
 
-	drive(t, alice,
-		chromedp.SendKeys(chromedp.CSS(`nav.chats input`), "@bob_web"+kb.Enter),
-		chromedp.WaitVisible(chromedp.CSS(`main.conversation textarea`)),
-		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "سلام bob"+kb.Enter),
-	)
+	startChatAndSend(t, alice, bob, "@bob_web", "سلام bob")
 	waitText(t, alice, `ol.messages`, "سلام bob")
-	// Bob's chat list shows the new chat live; he opens it.
-	waitText(t, bob, `nav.chats`, "سلام bob")
-	drive(t, bob, chromedp.Click(chromedp.CSS(`button.chat`)))
 	waitText(t, bob, `ol.messages`, "سلام bob")
 
 	drive(t, bob, chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "<b>bold?</b><script>alert(1)</script>"+kb.Enter))
@@ -149,14 +156,7 @@ func TestWebClientSurvivesRestart(t *testing.T) {
 	alice, bob := browser(t), browser(t)
 	signUpInBrowser(t, alice, srv.URL, "alice_web")
 	signUpInBrowser(t, bob, srv.URL, "bob_web")
-	drive(t, alice,
-		chromedp.SendKeys(chromedp.CSS(`nav.chats input`), "@bob_web"+kb.Enter),
-		chromedp.WaitVisible(chromedp.CSS(`main.conversation textarea`)),
-		chromedp.SendKeys(chromedp.CSS(`main.conversation textarea`), "before the restart"+kb.Enter),
-	)
-	waitText(t, bob, `nav.chats`, "before the restart")
-	drive(t, bob, chromedp.Click(chromedp.CSS(`button.chat`)))
-	waitText(t, bob, `ol.messages`, "before the restart")
+	startChatAndSend(t, alice, bob, "@bob_web", "before the restart")
 
 	srv.stop()
 	waitText(t, alice, `p.status`, "Offline")
