@@ -15,7 +15,8 @@ func TestServesTheAppWithACSP(t *testing.T) {
 		path, ctype, contains string
 	}{
 		{"/", "text/html", `<script type="module" src="/app.js">`},
-		{"/app.js", "text/javascript", "new WebSocket"},
+		{"/app.js", "text/javascript", `from "./net.js"`},
+		{"/net.js", "text/javascript", "new WebSocket"},
 		{"/style.css", "text/css", ".messages"},
 		{"/vendor/preact.module.js", "text/javascript", ""},
 		{"/some/client/route", "text/html", `<div id="app">`},

@@ -16,6 +16,12 @@ import (
 // browsers are two separate users) and returns a context driving one tab.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserSized(t, 1000, 700)
+}
+
+// browserSized is browser with a window of w×h pixels.
+func browserSized(t *testing.T, w, h int) context.Context {
+	t.Helper()
 	path := os.Getenv("CHAPAR_CHROMIUM")
 	if path == "" {
 		path = "/usr/bin/chromium"
@@ -29,12 +35,14 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(1000, 700),
+		chromedp.WindowSize(w, h),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
+	// Headless windows are at least 500 px wide; a phone-sized viewport
+	// needs the device metrics set directly.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
 		t.Fatalf("start chromium (%s): %v", path, err)
 	}
 	return ctx
@@ -45,6 +53,7 @@ func drive(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := chromedp.Do(tctx, steps...); err != nil {
+		failShot(t, ctx)
 		t.Fatal(err)
 	}
 }
@@ -64,6 +73,7 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	failShot(t, ctx)
 	t.Fatalf("%s: text %q does not contain %q", sel, got, want)
 }
 
@@ -122,7 +132,8 @@ func TestWebClientTwoUsers(t *testing.T) {
 	screenshot(t, alice, "conversation-en.png")
 
 	// Signing out forgets the token: a reload shows the sign-in form.
-	drive(t, alice, chromedp.Click(chromedp.CSS(`button.signout`)), chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
+	drive(t, alice, chromedp.Click(chromedp.CSS(`button.settings`)), chromedp.Click(chromedp.CSS(`.panel button.signout`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
 		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form.signin`)))
 	token, err := chromedp.Run(alice, chromedp.Evaluate[string](`localStorage.getItem("chapar.token") || ""`))
 	if err != nil || token != "" {
@@ -185,7 +196,7 @@ func TestWebClientPersian(t *testing.T) {
 	drive(t, b,
 		chromedp.Navigate(srv.URL),
 		chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
-		chromedp.Click(chromedp.CSS(`form.signin button.lang`)),
+		chromedp.Click(chromedp.CSS(`.signin-page button.lang`)),
 	)
 	waitText(t, b, `form.signin button[type=submit]`, "ورود")
 	dir, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.dir + " " + document.documentElement.lang`))
@@ -210,6 +221,21 @@ func TestWebClientPersian(t *testing.T) {
 	if err != nil || dirs != "rtl,ltr" {
 		t.Fatalf("message directions %q (%v)", dirs, err)
 	}
-	waitText(t, b, `main.conversation > button`, "بفرست")
+	waitText(t, b, `form.composer button.send`, "بفرست")
 	screenshot(t, b, "conversation-fa.png")
+}
+
+// failShot saves what the page looked like when a test failed, as
+// testout/fail-<test>.png.
+func failShot(t *testing.T, ctx context.Context) {
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return
+	}
+	dir := filepath.Join("..", "..", "testout")
+	if os.MkdirAll(dir, 0o755) == nil {
+		os.WriteFile(filepath.Join(dir, "fail-"+strings.ReplaceAll(t.Name(), "/", "_")+".png"), png, 0o644)
+	}
 }

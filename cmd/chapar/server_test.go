@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,39 @@ type testServer struct {
 	data   string
 	cancel context.CancelFunc
 	done   chan error
+	log    *logBuffer
+}
+
+// logBuffer keeps what the server logs, for tests that read it (the
+// default SMS sender logs one-time codes).
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// smsCode returns the last one-time code logged for phone.
+func (s *testServer) smsCode(t testing.TB, phone string) string {
+	t.Helper()
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	code := ""
+	for _, line := range strings.Split(s.log.buf.String(), "\n") {
+		if strings.Contains(line, "msg=\"sms code\"") && strings.Contains(line, "phone="+phone+" ") {
+			if i := strings.Index(line, "code="); i >= 0 {
+				code = strings.Fields(line[i+len("code="):])[0]
+			}
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code logged for %s", phone)
+	}
+	return code
 }
 
 // startServer runs serve() on 127.0.0.1:0 with data in dir.
@@ -32,8 +67,8 @@ func startServerAt(t testing.TB, dir, addr string) *testServer {
 	cfg.Addr, cfg.Data = addr, dir
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
-	s := &testServer{data: dir, cancel: cancel, done: make(chan error, 1)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &testServer{data: dir, cancel: cancel, done: make(chan error, 1), log: &logBuffer{}}
+	log := slog.New(slog.NewTextHandler(s.log, nil))
 	go func() { s.done <- serve(ctx, cfg, log, ready) }()
 	select {
 	case addr := <-ready:

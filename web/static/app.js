@@ -1,261 +1,44 @@
-// chapar's web client: sign in, chat list, conversations, live over the
-// WebSocket with resume. Everything shown comes through preact, which sets
-// text, never HTML, so user content cannot inject markup.
-import { h, render } from "./vendor/preact.module.js";
-import { useState, useEffect, useRef, useCallback } from "./vendor/hooks.module.js";
-import htm from "./vendor/htm.module.js";
+// chapar's web client. This file holds the app's state and wires the
+// screens to the API and the live stream:
+//
+//   net.js           HTTP API and the resuming WebSocket stream (with outbox)
+//   i18n.js          English and Persian strings, dates in both calendars
+//   signin.js        sign in / sign up, by password or by phone code
+//   chatlist.js      the chat list
+//   conversation.js  a conversation and its composer
+//   panels.js        chat info, new group, settings, forward picker
+import { render } from "./vendor/preact.module.js";
+import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
+import { html } from "./ui.js";
+import { t, applyLang, lang } from "./i18n.js";
+import { api, store, Stream } from "./net.js";
+import { SignIn } from "./signin.js";
+import { ChatList } from "./chatlist.js";
+import { Conversation } from "./conversation.js";
+import { ChatInfo, NewGroup, Settings, ForwardPicker } from "./panels.js";
 
-const html = htm.bind(h);
-
-// --- languages ---------------------------------------------------------------
-
-const strings = {
-  en: {
-    username: "Username", password: "Password", signIn: "Sign in", signUp: "Sign up",
-    toSignUp: "New here? Sign up", toSignIn: "Have an account? Sign in", signOut: "Sign out",
-    startChat: "Start a chat with @username", chats: "Chats", message: "Message", send: "Send",
-    choose: "Choose a chat, or start one by @username.", connecting: "Connecting…",
-    offline: "Offline — messages will be sent when the connection is back", typing: "typing…",
-    deleted: "(deleted)", edited: "(edited)", unread: "unread", other: "فارسی",
-    chat_created: "chat created", member_added: "member added", member_removed: "member removed",
-    member_left: "member left", role_changed: "role changed", title_changed: "title changed",
-  },
-  fa: {
-    username: "نام کاربری", password: "گذرواژه", signIn: "ورود", signUp: "ثبت‌نام",
-    toSignUp: "حساب ندارید؟ ثبت‌نام کنید", toSignIn: "حساب دارید؟ وارد شوید", signOut: "خروج",
-    startChat: "گفتگو با ‎@نام‌کاربری", chats: "گفتگوها", message: "پیام", send: "بفرست",
-    choose: "یک گفتگو را انتخاب کنید، یا با ‎@نام‌کاربری گفتگویی تازه آغاز کنید.", connecting: "در حال اتصال…",
-    offline: "آفلاین — پیام‌ها پس از برقراری اتصال فرستاده می‌شوند", typing: "در حال نوشتن…",
-    deleted: "(پاک شده)", edited: "(ویرایش شده)", unread: "نخوانده", other: "English",
-    chat_created: "گفتگو ساخته شد", member_added: "عضو افزوده شد", member_removed: "عضو برداشته شد",
-    member_left: "عضو رفت", role_changed: "نقش تغییر کرد", title_changed: "عنوان تغییر کرد",
-  },
-};
-
-// The language is the user's choice, else the browser's; Persian lays the
-// page out right to left.
-let lang = localStorage.getItem("chapar.lang") || (navigator.language.startsWith("fa") ? "fa" : "en");
-const t = (key) => strings[lang][key] || key;
-
-function applyLang() {
-  document.documentElement.lang = lang;
-  document.documentElement.dir = lang === "fa" ? "rtl" : "ltr";
-}
 applyLang();
 
-function LangSwitch({ onChange }) {
-  const flip = () => {
-    lang = lang === "fa" ? "en" : "fa";
-    localStorage.setItem("chapar.lang", lang);
-    applyLang();
-    onChange(lang);
-  };
-  return html`<button type="button" class="link lang" onClick=${flip}>${t("other")}</button>`;
+const PAGE = 50;
+const HISTORY_TYPES = new Set(["message", "chat_created", "member_added", "member_removed", "member_left", "role_changed", "title_changed"]);
+
+// mergeBySeq adds events to a history list: ascending seq, each seq once
+// (a newer copy of a message replaces the older one).
+function mergeBySeq(list, evs) {
+  const m = new Map(list.map((e) => [e.seq, e]));
+  for (const e of evs) m.set(e.seq, e);
+  return [...m.values()].sort((a, b) => a.seq - b.seq);
 }
 
-// --- the API -------------------------------------------------------------
-
-// The session token lives in localStorage so that a reload keeps the user
-// signed in; the strict CSP (no inline or foreign scripts) is what keeps
-// other code from reading it.
-const store = {
-  get token() { return localStorage.getItem("chapar.token") || ""; },
-  set token(v) { v ? localStorage.setItem("chapar.token", v) : localStorage.removeItem("chapar.token"); },
-  pos(user) { const v = localStorage.getItem("chapar.pos." + user); return v === null ? null : Number(v); },
-  setPos(user, p) { localStorage.setItem("chapar.pos." + user, String(p)); },
-};
-
-async function api(method, path, body) {
-  const headers = {};
-  if (store.token) headers.Authorization = "Bearer " + store.token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const e = new Error((data.error && data.error.message) || res.statusText);
-    e.code = data.error && data.error.code;
-    throw e;
-  }
-  return data;
+// applyChange applies an edit or delete event to the message it targets.
+function applyChange(list, ev) {
+  return list.map((m) => m.seq !== ev.target ? m
+    : ev.type === "edit" ? { ...m, text: ev.text, edited_at: ev.date } : { ...m, text: "", deleted: true });
 }
 
-// --- the live stream -------------------------------------------------------
-
-// Stream keeps one WebSocket open, resuming from the last position applied,
-// and resends queued messages (same client_id, so never twice) when it is
-// back.
-class Stream {
-  constructor(userID, onEvent, onStatus) {
-    this.userID = userID;
-    this.onEvent = onEvent;
-    this.onStatus = onStatus;
-    this.pending = new Map(); // request id → {resolve, reject}
-    this.outbox = [];          // sends waiting for a connection
-    this.nextID = 1;
-    this.backoff = 250;
-    this.closed = false;
-    this.connect();
-  }
-
-  connect() {
-    if (this.closed) return;
-    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/ws");
-    this.ws = ws;
-    this.onStatus("connecting");
-    ws.onopen = () => {
-      const hello = { type: "hello", token: store.token };
-      const pos = store.pos(this.userID);
-      if (pos !== null) hello.pos = pos;
-      ws.send(JSON.stringify(hello));
-    };
-    ws.onmessage = (m) => this.frame(JSON.parse(m.data));
-    ws.onclose = (e) => {
-      for (const p of this.pending.values()) p.requeue();
-      this.pending.clear();
-      if (e.code === 4001 || e.code === 4003) { this.onStatus("signed-out"); return; }
-      this.onStatus("offline");
-      setTimeout(() => this.connect(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, 10000);
-    };
-  }
-
-  frame(f) {
-    switch (f.type) {
-      case "welcome":
-        if (store.pos(this.userID) === null) store.setPos(this.userID, f.pos);
-        break;
-      case "event":
-        this.onEvent(f.event);
-        if (f.event.pos > (store.pos(this.userID) || 0)) store.setPos(this.userID, f.event.pos);
-        break;
-      case "synced":
-        store.setPos(this.userID, Math.max(f.pos, store.pos(this.userID) || 0));
-        this.backoff = 250;
-        this.onStatus("online");
-        this.flush();
-        break;
-      case "typing":
-        if (this.onTyping) this.onTyping(f);
-        break;
-      case "ack": case "error": {
-        const p = this.pending.get(f.id);
-        if (p) { this.pending.delete(f.id); f.type === "ack" ? p.resolve(f) : p.reject(f.error); }
-        break;
-      }
-    }
-  }
-
-  // send queues a message; it goes out now if online, else on reconnect.
-  send(chatID, text, replyTo) {
-    return new Promise((resolve, reject) => {
-      const req = { type: "send", chat_id: chatID, client_id: crypto.randomUUID(), text };
-      if (replyTo) req.reply_to = replyTo;
-      this.outbox.push({ req, resolve, reject });
-      this.flush();
-    });
-  }
-
-  flush() {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
-    while (this.outbox.length) {
-      const item = this.outbox.shift();
-      const id = this.nextID++;
-      this.pending.set(id, {
-        resolve: item.resolve, reject: item.reject,
-        requeue: () => this.outbox.unshift(item),
-      });
-      this.ws.send(JSON.stringify({ ...item.req, id }));
-    }
-  }
-
-  typing(chatID) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "typing", chat_id: chatID }));
-  }
-
-  close() { this.closed = true; if (this.ws) this.ws.close(); }
-}
-
-// --- screens -----------------------------------------------------------------
-
-function SignIn({ onSignedIn, onLang }) {
-  const [mode, setMode] = useState("login");
-  const [username, setUsername] = useState("");
-  const [password, setPassword] = useState("");
-  const [error, setError] = useState("");
-  const submit = async (e) => {
-    e.preventDefault();
-    setError("");
-    try {
-      const a = await api("POST", "/v1/auth/" + mode, { username, password, device: "web" });
-      store.token = a.token;
-      onSignedIn(a.user);
-    } catch (err) { setError(err.message); }
-  };
-  return html`
-    <form class="signin" onSubmit=${submit}>
-      <h1>chapar</h1>
-      <label>${t("username")} <input name="username" autocomplete="username" value=${username} onInput=${(e) => setUsername(e.target.value)} required /></label>
-      <label>${t("password")} <input name="password" type="password" autocomplete=${mode === "login" ? "current-password" : "new-password"} value=${password} onInput=${(e) => setPassword(e.target.value)} required /></label>
-      ${error && html`<p class="error" role="alert">${error}</p>`}
-      <button type="submit">${mode === "login" ? t("signIn") : t("signUp")}</button>
-      <button type="button" class="link mode" onClick=${() => setMode(mode === "login" ? "register" : "login")}>
-        ${mode === "login" ? t("toSignUp") : t("toSignIn")}
-      </button>
-      <${LangSwitch} onChange=${onLang} />
-    </form>`;
-}
-
-function chatName(c, users) {
-  if (c.type === "group") return c.title;
-  const u = users[c.peer_id];
-  return u ? u.display_name || "@" + u.username : "…";
-}
-
-function ChatList({ chats, users, current, onOpen, onStart, onSignOut, onLang }) {
-  const [who, setWho] = useState("");
-  const start = async (e) => { e.preventDefault(); if (who) { await onStart(who); setWho(""); } };
-  return html`
-    <nav class="chats" aria-label=${t("chats")}>
-      <form onSubmit=${start}><input aria-label=${t("startChat")} placeholder="@username" dir="ltr" value=${who} onInput=${(e) => setWho(e.target.value)} /></form>
-      <ul>
-        ${chats.map((c) => html`
-          <li key=${c.id}>
-            <button class=${c.id === current ? "chat current" : "chat"} onClick=${() => onOpen(c.id)}>
-              <span class="name" dir="auto">${chatName(c, users)}</span>
-              ${c.unread > 0 && html`<span class="unread" aria-label=${c.unread + " " + t("unread")}>${c.unread}</span>`}
-              <span class="last" dir="auto">${c.last_message ? c.last_message.text || "" : ""}</span>
-            </button>
-          </li>`)}
-      </ul>
-      <button class="link signout" onClick=${onSignOut}>${t("signOut")}</button>
-      <${LangSwitch} onChange=${onLang} />
-    </nav>`;
-}
-
-function Conversation({ chat, users, me, messages, onSend, onTyping, typing }) {
-  const [text, setText] = useState("");
-  const end = useRef(null);
-  useEffect(() => { if (end.current) end.current.scrollIntoView(); }, [messages.length]);
-  const send = () => { const t = text.trim(); if (t) { onSend(t); setText(""); } };
-  const keyDown = (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } };
-  return html`
-    <main class="conversation">
-      <header dir="auto">${chatName(chat, users)}</header>
-      <ol class="messages">
-        ${messages.map((m) => html`
-          <li key=${m.seq} class=${m.type !== "message" ? "service-row" : m.actor_id === me.id ? "mine" : ""}>
-            ${m.type === "message"
-              ? html`<span class="text" dir="auto">${m.deleted ? t("deleted") : m.text}</span>${m.edited_at && html`<small> ${t("edited")}</small>`}`
-              : html`<small class="service">${t(m.type)}</small>`}
-          </li>`)}
-        <li ref=${end} class="end"></li>
-      </ol>
-      ${typing && html`<p class="typing">${t("typing")}</p>`}
-      <textarea aria-label=${t("message")} dir="auto" value=${text} onKeyDown=${keyDown}
-        onInput=${(e) => { setText(e.target.value); onTyping(); }}></textarea>
-      <button onClick=${send}>${t("send")}</button>
-    </main>`;
+function chatFromHash() {
+  const m = /^#\/c\/(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
 }
 
 function App() {
@@ -263,22 +46,98 @@ function App() {
   const [chats, setChats] = useState([]);
   const [users, setUsers] = useState({});
   const [current, setCurrent] = useState(null);
-  const [messages, setMessages] = useState({}); // chat id → events in history
+  const [histories, setHistories] = useState({}); // chat id → {list, complete, loading}
+  const [pending, setPending] = useState({});     // chat id → [{clientID, text, error}]
   const [status, setStatus] = useState("offline");
-  const [typing, setTyping] = useState({});
-  const [, setLang] = useState(lang); // re-render on a language switch
+  const [typing, setTyping] = useState({});       // chat id → {user id: true}
+  const [panel, setPanel] = useState(null);       // null | "info" | "newgroup" | "settings" | {forward: message}
+  const [infoVersion, setInfoVersion] = useState(0);
+  const [, setLangState] = useState(lang);        // re-render on a language switch
   const stream = useRef(null);
+  const asked = useRef(new Set());                // users already fetched or being fetched
+  const reload = useRef(0);
+  const currentRef = useRef(null);
+  currentRef.current = current;
+  const chatsRef = useRef([]);
+  chatsRef.current = chats;
+  const historiesRef = useRef({});
+  historiesRef.current = histories;
 
-  const loadChats = useCallback(async () => {
+  // needUsers fetches users the page has not seen yet.
+  const needUsers = (ids) => {
+    for (const id of ids) {
+      if (!id || asked.current.has(id)) continue;
+      asked.current.add(id);
+      api("GET", "/v1/users/" + id).then((u) => setUsers((us) => ({ ...us, [u.id]: u }))).catch(() => asked.current.delete(id));
+    }
+  };
+
+  const loadChats = async () => {
     const { chats } = await api("GET", "/v1/chats");
     setChats(chats);
-    for (const c of chats) {
-      if (c.peer_id && !users[c.peer_id]) {
-        const u = await api("GET", "/v1/users/" + c.peer_id);
-        setUsers((us) => ({ ...us, [u.id]: u }));
-      }
+    needUsers(chats.map((c) => c.peer_id));
+    needUsers(chats.map((c) => c.last_message && c.last_message.actor_id));
+  };
+  // Structural changes (a new chat, members, roles) reload the list once,
+  // however many arrive together.
+  const reloadSoon = () => {
+    clearTimeout(reload.current);
+    reload.current = setTimeout(() => loadChats().catch(() => {}), 150);
+  };
+
+  const markRead = (chatID, seq) => {
+    if (document.visibilityState !== "visible") return;
+    setChats((cs) => cs.map((c) => (c.id === chatID && seq > c.read_seq ? { ...c, read_seq: seq, unread: 0 } : c)));
+    api("POST", `/v1/chats/${chatID}/read`, { seq }).catch(() => {});
+  };
+
+  const onEvent = (ev) => {
+    const chatID = ev.chat_id;
+    if (HISTORY_TYPES.has(ev.type)) {
+      setHistories((hs) => (hs[chatID] ? { ...hs, [chatID]: { ...hs[chatID], list: mergeBySeq(hs[chatID].list, [ev]) } } : hs));
+      needUsers([ev.actor_id, ev.target]);
+    } else if (ev.type === "edit" || ev.type === "delete") {
+      setHistories((hs) => (hs[chatID] ? { ...hs, [chatID]: { ...hs[chatID], list: applyChange(hs[chatID].list, ev) } } : hs));
     }
-  }, [users]);
+    if (ev.type === "message") {
+      // Whoever sent a message has stopped typing it.
+      setTyping((ty) => {
+        if (!ty[chatID] || !ty[chatID][ev.actor_id]) return ty;
+        const c = { ...ty[chatID] };
+        delete c[ev.actor_id];
+        return { ...ty, [chatID]: c };
+      });
+    }
+    if (ev.type === "message" && ev.client_id) {
+      setPending((ps) => (ps[chatID] ? { ...ps, [chatID]: ps[chatID].filter((q) => q.clientID !== ev.client_id) } : ps));
+    }
+    // Keep the chat list current without asking the server for each event.
+    if (ev.type === "message") {
+      if (!chatsRef.current.some((c) => c.id === chatID)) reloadSoon();
+      setChats((cs) => {
+        const c = cs.find((x) => x.id === chatID);
+        if (!c) return cs;
+        const mine = ev.actor_id === me.id;
+        const open = currentRef.current === chatID && document.visibilityState === "visible";
+        const next = { ...c, last_message: ev, last_seq: ev.seq, unread: mine || open ? c.unread : c.unread + 1 };
+        return [next, ...cs.filter((x) => x.id !== chatID)];
+      });
+      if (currentRef.current === chatID && ev.actor_id !== me.id) markRead(chatID, ev.seq);
+    } else if (ev.type === "read") {
+      setChats((cs) => cs.map((c) => {
+        if (c.id !== chatID) return c;
+        if (ev.actor_id === me.id) return ev.target > c.read_seq ? { ...c, read_seq: ev.target, unread: 0 } : c;
+        return ev.target > c.peer_read_seq ? { ...c, peer_read_seq: ev.target } : c;
+      }));
+      if (ev.actor_id === me.id) reloadSoon(); // unread counts from another device
+    } else if (ev.type === "edit" || ev.type === "delete") {
+      setChats((cs) => cs.map((c) => (c.id === chatID && c.last_message && c.last_message.seq === ev.target
+        ? { ...c, last_message: applyChange([c.last_message], ev)[0] } : c)));
+    } else {
+      reloadSoon();
+      setInfoVersion((v) => v + 1);
+    }
+  };
 
   useEffect(() => {
     if (!store.token) return;
@@ -287,43 +146,92 @@ function App() {
 
   useEffect(() => {
     if (!me) return;
-    loadChats();
-    stream.current = new Stream(me.id, (ev) => {
-      if (ev.type === "message" || ev.type === "chat_created" || ev.type.startsWith("member")) {
-        setMessages((ms) => {
-          const list = ms[ev.chat_id];
-          if (!list || list.some((m) => m.seq === ev.seq)) return ms;
-          return { ...ms, [ev.chat_id]: [...list, ev] };
-        });
-      } else if (ev.type === "edit" || ev.type === "delete") {
-        setMessages((ms) => {
-          const list = ms[ev.chat_id];
-          if (!list) return ms;
-          return { ...ms, [ev.chat_id]: list.map((m) => m.seq !== ev.target ? m
-            : ev.type === "edit" ? { ...m, text: ev.text, edited_at: ev.date } : { ...m, text: "", deleted: true }) };
-        });
-      }
-      loadChats();
-    }, (s) => {
-      setStatus(s);
-      if (s === "signed-out") { store.token = ""; setMe(null); }
+    loadChats().catch(() => {});
+    const s = new Stream(me.id, {
+      event: onEvent,
+      status: (st) => {
+        setStatus(st);
+        if (st === "signed-out") { store.token = ""; setMe(null); }
+        if (st === "online") loadChats().catch(() => {});
+      },
+      typing: (f) => {
+        if (f.user_id === me.id) return;
+        needUsers([f.user_id]);
+        setTyping((ty) => ({ ...ty, [f.chat_id]: { ...ty[f.chat_id], [f.user_id]: true } }));
+        setTimeout(() => setTyping((ty) => {
+          const c = { ...ty[f.chat_id] };
+          delete c[f.user_id];
+          return { ...ty, [f.chat_id]: c };
+        }), 4000);
+      },
+      presence: (f) => setUsers((us) => (us[f.user_id] ? { ...us, [f.user_id]: { ...us[f.user_id], online: f.online, last_seen: f.last_seen } } : us)),
     });
-    stream.current.onTyping = (f) => {
-      setTyping((t) => ({ ...t, [f.chat_id]: true }));
-      setTimeout(() => setTyping((t) => ({ ...t, [f.chat_id]: false })), 4000);
+    stream.current = s;
+    return () => s.close();
+  }, [me && me.id]);
+
+  // The open chat is in the address (#/c/ID): a reload keeps it open and
+  // the browser's back button returns to the list.
+  useEffect(() => {
+    if (!me) return;
+    const follow = () => {
+      const id = chatFromHash();
+      if (id && id !== currentRef.current) open(id);
+      if (!id) setCurrent(null);
     };
-    return () => stream.current.close();
-  }, [me]);
+    follow();
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, [me && me.id]);
 
   const open = async (id) => {
     setCurrent(id);
-    const { messages: list } = await api("GET", "/v1/chats/" + id + "/messages?limit=100");
-    setMessages((ms) => ({ ...ms, [id]: list }));
-    if (list.length) api("POST", "/v1/chats/" + id + "/read", { seq: list[list.length - 1].seq }).then(loadChats);
+    setPanel(null);
+    if (chatFromHash() !== id) location.hash = "#/c/" + id;
+    if (historiesRef.current[id]) {
+      const list = historiesRef.current[id].list;
+      if (list.length) markRead(id, list[list.length - 1].seq);
+      return;
+    }
+    // The entry exists before the request, so events that arrive meanwhile
+    // are kept and merged with what the request returns.
+    historiesRef.current = { ...historiesRef.current, [id]: { list: [], complete: false, loading: true } };
+    setHistories((hs) => (hs[id] ? hs : { ...hs, [id]: { list: [], complete: false, loading: true } }));
+    try {
+      const { messages } = await api("GET", `/v1/chats/${id}/messages?limit=${PAGE}`);
+      needUsers(messages.map((m) => m.actor_id));
+      setHistories((hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } }));
+      if (messages.length) markRead(id, messages[messages.length - 1].seq);
+    } catch (err) {
+      setHistories((hs) => { const c = { ...hs }; delete c[id]; return c; });
+    }
   };
+
+  const loadOlder = async (id) => {
+    const h = histories[id];
+    if (!h || h.loading || h.complete || !h.list.length) return;
+    setHistories((hs) => ({ ...hs, [id]: { ...hs[id], loading: true } }));
+    const { messages } = await api("GET", `/v1/chats/${id}/messages?before=${h.list[0].seq}&limit=${PAGE}`);
+    needUsers(messages.map((m) => m.actor_id));
+    setHistories((hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } }));
+  };
+
+  const send = (chatID, fields, text) => {
+    const { clientID, done } = stream.current.send(chatID, fields);
+    if (text !== undefined) setPending((ps) => ({ ...ps, [chatID]: [...(ps[chatID] || []), { clientID, text }] }));
+    done.then((ack) => {
+      // The ack carries the message: show it even if its event is late.
+      setHistories((hs) => (hs[chatID] ? { ...hs, [chatID]: { ...hs[chatID], list: mergeBySeq(hs[chatID].list, [ack.event]) } } : hs));
+      setPending((ps) => ({ ...ps, [chatID]: (ps[chatID] || []).filter((q) => q.clientID !== clientID) }));
+    }, (err) => {
+      setPending((ps) => ({ ...ps, [chatID]: (ps[chatID] || []).map((q) => (q.clientID === clientID ? { ...q, error: err.message } : q)) }));
+    });
+  };
+
   const start = async (name) => {
     const u = await api("GET", "/v1/users/by-username/" + encodeURIComponent(name.replace(/^@/, "")));
     setUsers((us) => ({ ...us, [u.id]: u }));
+    asked.current.add(u.id);
     const c = await api("POST", "/v1/chats", { type: "direct", user_id: u.id });
     await loadChats();
     open(c.id);
@@ -333,18 +241,47 @@ function App() {
     try { await api("POST", "/v1/auth/logout"); } catch (e) { /* signed out anyway */ }
     store.token = "";
     setMe(null);
+    setChats([]); setHistories({}); setPending({}); setCurrent(null); setPanel(null);
+    location.hash = "";
   };
 
-  if (!me) return html`<${SignIn} onSignedIn=${setMe} onLang=${setLang} />`;
+  if (!me) return html`<${SignIn} onSignedIn=${setMe} onLang=${setLangState} />`;
   const chat = chats.find((c) => c.id === current);
+  const typingNames = chat ? Object.keys(typing[chat.id] || {}).map((id) => {
+    const u = users[id];
+    return u ? u.display_name || "@" + u.username : "…";
+  }) : [];
+
+  let side = null;
+  if (panel === "settings") {
+    side = html`<${Settings} me=${me} onMe=${setMe} onSignOut=${signOut} onLang=${setLangState} onClose=${() => setPanel(null)} />`;
+  } else if (panel === "newgroup") {
+    side = html`<${NewGroup} onClose=${() => setPanel(null)} onCreated=${async (c) => { await loadChats(); open(c.id); }} />`;
+  } else if (panel === "info" && chat) {
+    side = html`<${ChatInfo} chat=${chat} me=${me} users=${users} needUsers=${needUsers} version=${infoVersion}
+      onClose=${() => setPanel(null)} onLeft=${() => { setPanel(null); location.hash = ""; loadChats(); }} />`;
+  } else if (panel && panel.forward) {
+    side = html`<${ForwardPicker} chats=${chats} users=${users} onClose=${() => setPanel(null)}
+      onPick=${(id) => { send(id, { forward: { chat_id: panel.forward.chat_id, seq: panel.forward.seq } }); open(id); }} />`;
+  }
+
   return html`
-    <div class="layout">
+    <div class=${"layout" + (chat ? " has-chat" : "") + (side ? " has-panel" : "")}>
       <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? t("connecting") : t("offline")}</p>
-      <${ChatList} chats=${chats} users=${users} current=${current} onOpen=${open} onStart=${start} onSignOut=${signOut} onLang=${setLang} />
+      <${ChatList} me=${me} chats=${chats} users=${users} current=${current} typing=${typing} onOpen=${open} onStart=${start}
+        onNewGroup=${() => setPanel("newgroup")} onSettings=${() => setPanel("settings")} />
       ${chat
-        ? html`<${Conversation} chat=${chat} users=${users} me=${me} messages=${messages[chat.id] || []}
-            typing=${typing[chat.id]} onSend=${(t) => stream.current.send(chat.id, t)} onTyping=${() => stream.current.typing(chat.id)} />`
+        ? html`<${Conversation} key=${chat.id} chat=${chat} users=${users} me=${me}
+            history=${histories[chat.id] || { list: [], loading: true }} pending=${pending[chat.id] || []} typingNames=${typingNames}
+            onSend=${(text, replyTo) => send(chat.id, replyTo ? { text, reply_to: replyTo } : { text }, text)}
+            onEdit=${(seq, text) => api("PATCH", `/v1/chats/${chat.id}/messages/${seq}`, { text })}
+            onDelete=${(seq) => api("DELETE", `/v1/chats/${chat.id}/messages/${seq}`)}
+            onForward=${(m) => setPanel({ forward: m })}
+            onLoadOlder=${() => loadOlder(chat.id).catch(() => {})}
+            onTyping=${() => stream.current.live({ type: "typing", chat_id: chat.id })}
+            onBack=${() => { location.hash = ""; }} onInfo=${() => setPanel("info")} />`
         : html`<main class="conversation empty"><p>${t("choose")}</p></main>`}
+      ${side}
     </div>`;
 }
 

@@ -1,0 +1,63 @@
+// The chat list: every chat with its last message, unread count and, for
+// direct chats, whether the other person is online.
+import { useState } from "./vendor/hooks.module.js";
+import { html, chatName, userName, Avatar } from "./ui.js";
+import { t, fmtTime, fmtNumber, dayKey } from "./i18n.js";
+
+export function ChatList({ me, chats, users, current, typing, onOpen, onStart, onNewGroup, onSettings }) {
+  const [who, setWho] = useState("");
+  const [error, setError] = useState("");
+  const start = async (e) => {
+    e.preventDefault();
+    if (!who.trim()) return;
+    setError("");
+    try { await onStart(who.trim()); setWho(""); } catch (err) { setError(err.code === "not_found" ? t("notFound") : err.message); }
+  };
+  return html`
+    <nav class="chats" aria-label=${t("chats")}>
+      <div class="toolbar">
+        <form class="start" onSubmit=${start}>
+          <input aria-label=${t("startChat")} placeholder=${t("startChat")} dir="auto" value=${who} onInput=${(e) => setWho(e.target.value)} />
+        </form>
+        <button type="button" class="newgroup" onClick=${onNewGroup}>${t("newGroup")}</button>
+        <button type="button" class="link settings" onClick=${onSettings} aria-label=${t("settings")}>⚙</button>
+      </div>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <ul>
+        ${chats.map((c) => {
+          const peer = users[c.peer_id];
+          const name = chatName(c, users);
+          const last = c.last_message;
+          const who = typing[c.id] && Object.keys(typing[c.id]).length > 0;
+          return html`
+          <li key=${c.id}>
+            <button class=${c.id === current ? "chat current" : "chat"} onClick=${() => onOpen(c.id)} aria-current=${c.id === current ? "true" : undefined}>
+              <${Avatar} name=${name} id=${c.peer_id || c.id} online=${peer && peer.online} />
+              <span class="name" dir="auto">${name}</span>
+              ${last && html`<time class="when" datetime=${last.date}>${dayKey(last.date) === dayKey(Date.now()) ? fmtTime(last.date) : shortDay(last.date)}</time>`}
+              <span class="last">${who ? html`<em>${t("typing")}</em>` : lastLine(c, me, users)}</span>
+              ${c.unread > 0 && html`<span class="unread" aria-label=${c.unread + " " + t("unread")}>${fmtNumber(c.unread)}</span>`}
+            </button>
+          </li>`;
+        })}
+      </ul>
+    </nav>`;
+}
+
+function shortDay(d) {
+  return new Date(d).toLocaleDateString(document.documentElement.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB", { day: "numeric", month: "short" });
+}
+
+function lastLine(c, me, users) {
+  const m = c.last_message;
+  if (!m) return "";
+  if (m.type !== "message") return "";
+  const text = m.deleted ? t("deleted") : m.text || "";
+  // The sender and the text are isolated from each other, so that a
+  // Persian message after an English name (or the reverse) keeps its order.
+  if (c.type === "group" || m.actor_id === me.id) {
+    const who = m.actor_id === me.id ? t("you") : userName(users[m.actor_id]);
+    return html`<bdi>${who}</bdi>: <bdi>${text}</bdi>`;
+  }
+  return html`<bdi>${text}</bdi>`;
+}

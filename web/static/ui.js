@@ -1,0 +1,48 @@
+// Shared pieces of the UI. Everything is rendered by preact, which sets
+// text, never HTML, so user content cannot inject markup.
+import { h } from "./vendor/preact.module.js";
+import htm from "./vendor/htm.module.js";
+import { t, lang, setLang, fmtWhen } from "./i18n.js";
+
+export const html = htm.bind(h);
+
+export function LangSwitch({ onChange }) {
+  const flip = () => { setLang(lang === "fa" ? "en" : "fa"); onChange(lang); };
+  return html`<button type="button" class="link lang" onClick=${flip}>${t("other")}</button>`;
+}
+
+// userName is how a user is shown: their display name, else @username.
+export function userName(u) {
+  if (!u) return "…";
+  return u.display_name || (u.username ? "@" + u.username : "#" + u.id);
+}
+
+export function chatName(c, users) {
+  if (c.type === "group") return c.title;
+  return userName(users[c.peer_id]);
+}
+
+// presenceText says "online" or when the user was last seen.
+export function presenceText(u) {
+  if (!u) return "";
+  if (u.online) return t("online");
+  if (u.last_seen && !u.last_seen.startsWith("0001")) return t("lastSeen", fmtWhen(u.last_seen));
+  return "";
+}
+
+// Avatar is a circle with the name's first letter, coloured by id.
+export function Avatar({ name, id, online }) {
+  const letter = [...(name || "?").replace(/^@/, "")][0] || "?";
+  return html`<span class="avatar" aria-hidden="true" style=${{ background: `hsl(${(id * 47) % 360} 45% 42%)` }}>
+    ${letter.toUpperCase()}${online && html`<span class="dot"></span>`}</span>`;
+}
+
+// Panel is a dialog-like side sheet with a title and a close button.
+export function Panel({ title, onClose, children, cls }) {
+  const keyDown = (e) => { if (e.key === "Escape") onClose(); };
+  return html`
+    <section class=${"panel " + (cls || "")} role="dialog" aria-label=${title} onKeyDown=${keyDown}>
+      <header><h2>${title}</h2><button type="button" class="link close" onClick=${onClose}>${t("close")}</button></header>
+      <div class="body">${children}</div>
+    </section>`;
+}
