@@ -110,6 +110,8 @@ func startChatAndSend(t *testing.T, from, to context.Context, peer, text string)
 func TestWebClientTwoUsers(t *testing.T) {
 	srv := startServer(t, t.TempDir())
 	alice, bob := browser(t), browser(t)
+	drive(t, alice, chromedp.Navigate(srv.URL), chromedp.WaitVisible(chromedp.CSS(`form.signin`)))
+	screenshot(t, alice, "signin-en.png")
 	signUpInBrowser(t, alice, srv.URL, "alice_web")
 	signUpInBrowser(t, bob, srv.URL, "bob_web")
 

@@ -84,6 +84,14 @@ func setValue(sel, value string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// unlabelled lists the controls on the page that have no name a screen
+// reader could read (no label, aria-label, text or placeholder).
+func unlabelled(t *testing.T, ctx context.Context) []string {
+	return eval[[]string](t, ctx, `[...document.querySelectorAll("button, input, textarea")]
+		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.textContent.trim() && !e.placeholder)
+		.map(e => e.outerHTML.slice(0, 80))`)
+}
+
 func sendText(t *testing.T, ctx context.Context, text string) {
 	t.Helper()
 	drive(t, ctx, typeIn(`form.composer textarea`, text+kb.Enter))
@@ -138,6 +146,9 @@ func TestWebClientGroupOfThree(t *testing.T) {
 	waitText(t, ana, `.members li[data-user=benjamin] .role`, "admin")
 	waitText(t, cyd, `ol.messages`, "benjamin is now admin")
 	screenshot(t, ana, "group-info-en.png")
+	if bad := unlabelled(t, ana); len(bad) > 0 {
+		t.Fatalf("controls without a label: %q", bad)
+	}
 
 	// ben, now an admin, may remove a member: he removes cyd.
 	drive(t, ben, click(`main.conversation header button.title`))
@@ -188,6 +199,12 @@ func TestWebClientMessageActions(t *testing.T) {
 	drive(t, bob, chromedp.WaitVisible(chromedp.CSS(`form.composer .context`)), typeIn(`form.composer textarea`, kb.Escape))
 	waitJS(t, bob, `!document.querySelector("form.composer .context") && document.querySelector("form.composer textarea").value === ""`)
 
+	// Shift+Enter adds a line; Enter sends both lines as one message.
+	drive(t, bob, click(`form.composer textarea`), typeIn(`form.composer textarea`, "line one"),
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierShift)),
+		typeIn(`form.composer textarea`, "line two"+kb.Enter))
+	waitJS(t, alice, `[...document.querySelectorAll("li.msg .text")].some(e => e.textContent === "line one\nline two")`)
+
 	// Edit: alice fixes her message; bob sees the new text, marked edited.
 	msgAction(t, alice, "first message", "edit")
 	drive(t, alice, setValue(`form.composer textarea`, "first message, fixed"), typeIn(`form.composer textarea`, kb.Enter))
@@ -202,7 +219,7 @@ func TestWebClientMessageActions(t *testing.T) {
 	waitJS(t, bob, `!document.querySelector("ol.messages").textContent.includes("oops, wrong chat") && !!document.querySelector("li.msg .text.deleted")`)
 
 	// Forward: alice forwards bob's reply into a chat with carol.
-	newUser(t, srv.URL, "carol_act")
+	carol, _ := newUser(t, srv.URL, "carol_act")
 	drive(t, alice, typeIn(`nav.chats input`, "@carol_act"+kb.Enter))
 	waitText(t, alice, `main.conversation header`, "carol_act")
 	openChat(t, alice, "bob_act")
@@ -221,6 +238,32 @@ func TestWebClientMessageActions(t *testing.T) {
 	if n := eval[int](t, alice, `document.querySelectorAll("li.msg.mine .tick.sent").length`); n != 1 {
 		t.Fatalf("sent ticks: %d", n)
 	}
+
+	// Unread counts: carol writes twice while alice reads bob's chat; the
+	// list counts them live, and opening the chat clears the count.
+	openChat(t, alice, "bob_act")
+	chats, err := carol.Chats(bg)
+	if err != nil || len(chats) != 1 {
+		t.Fatalf("carol's chats: %v %v", chats, err)
+	}
+	for i, text := range []string{"got it", "thanks!"} {
+		if _, err := carol.Send(bg, chats[0].ID, client.SendRequest{ClientID: fmt.Sprint("u", i), Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unread := `(() => { const b = [...document.querySelectorAll("nav.chats button.chat")].find(b => b.textContent.includes("carol_act")); const u = b && b.querySelector(".unread"); return u ? u.textContent : ""; })()`
+	waitJS(t, alice, unread+` === "2"`)
+	openChat(t, alice, "carol_act")
+	waitJS(t, alice, unread+` === ""`)
+
+	// Presence: bob is online (a dot on his avatar in alice's list) until
+	// his page goes away; then his chat says when he was last seen.
+	dot := `!!([...document.querySelectorAll("nav.chats button.chat")].find(b => b.textContent.includes("bob_act")) || document).querySelector(".avatar .dot")`
+	waitJS(t, alice, dot)
+	drive(t, bob, chromedp.Navigate("about:blank"))
+	waitJS(t, alice, "!"+dot)
+	openChat(t, alice, "bob_act")
+	waitText(t, alice, `main.conversation header .subtitle`, "last seen")
 }
 
 // TestWebClientScrollBack: a long history loads page by page as the reader
@@ -315,6 +358,9 @@ func TestWebClientSettings(t *testing.T) {
 	drive(t, alice, click(`.panel button.close`), click(`button.settings`))
 	waitText(t, alice, `.settings-panel .sessions`, "cli laptop")
 	screenshot(t, alice, "settings-en.png")
+	if bad := unlabelled(t, alice); len(bad) > 0 {
+		t.Fatalf("controls without a label: %q", bad)
+	}
 	js := `(() => { const li = [...document.querySelectorAll(".sessions li")].find(li => li.textContent.includes("cli laptop")); if (li) li.querySelector("button.revoke").click(); return !!li; })()`
 	waitJS(t, alice, js)
 	waitJS(t, alice, `!document.querySelector(".settings-panel .sessions").textContent.includes("cli laptop")`)

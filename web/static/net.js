@@ -44,6 +44,14 @@ export class Stream {
     this.backoff = 250;
     this.synced = false;
     this.closed = false;
+    // A page kept in the back/forward cache would keep its socket open, and
+    // its user would look online while gone: close on leaving, reconnect on
+    // coming back.
+    this.hidden = false;
+    this.onHide = () => { this.hidden = true; if (this.ws) this.ws.close(1000); };
+    this.onShow = (e) => { this.hidden = false; if (e.persisted && !this.closed) this.connect(); };
+    window.addEventListener("pagehide", this.onHide);
+    window.addEventListener("pageshow", this.onShow);
     this.connect();
   }
 
@@ -67,7 +75,7 @@ export class Stream {
       const inflight = [...this.pending.values()].map((p) => p.item);
       this.pending.clear();
       this.outbox.unshift(...inflight);
-      if (this.closed) return;
+      if (this.closed || this.hidden) return;
       if (e.code === 4001 || e.code === 4003) { this.on.status("signed-out"); return; }
       if (e.code === 4002) localStorage.removeItem("chapar.pos." + this.userID); // resume from now
       this.on.status("offline");
@@ -141,5 +149,10 @@ export class Stream {
     if (this.synced && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
   }
 
-  close() { this.closed = true; if (this.ws) this.ws.close(); }
+  close() {
+    this.closed = true;
+    window.removeEventListener("pagehide", this.onHide);
+    window.removeEventListener("pageshow", this.onShow);
+    if (this.ws) this.ws.close();
+  }
 }
