@@ -47,6 +47,14 @@ func TestCrashLosesNothing(t *testing.T) {
 		senders, receivers, chats = append(senders, s), append(receivers, r), append(chats, c.ID)
 	}
 
+	// Receivers start first, so they must see every message sent.
+	got := make([]*receiverLog, pairs)
+	rctx, stopReceivers := context.WithCancel(bg)
+	var waits []func()
+	for i := range pairs {
+		got[i] = &receiverLog{}
+		waits = append(waits, got[i].follow(rctx, receivers[i:i+1]))
+	}
 	ctx, stop := context.WithCancel(bg)
 	var wg sync.WaitGroup
 	acked := make([][]client.Event, pairs) // per sender, in send order
@@ -54,16 +62,8 @@ func TestCrashLosesNothing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			acked[i] = sendUntilStopped(ctx, senders[i], chats[i], fmt.Sprintf("s%d-", i))
+			acked[i] = sendUntilStopped(ctx, senders[i:i+1], chats[i], fmt.Sprintf("s%d-", i))
 		}()
-	}
-	got := make([]*receiverLog, pairs)
-	rctx, stopReceivers := context.WithCancel(bg)
-	var rwg sync.WaitGroup
-	for i := range pairs {
-		got[i] = &receiverLog{}
-		rwg.Add(1)
-		go func() { defer rwg.Done(); got[i].follow(rctx, receivers[i]) }()
 	}
 
 	for k := range kills {
@@ -93,7 +93,9 @@ func TestCrashLosesNothing(t *testing.T) {
 		}
 	}
 	stopReceivers()
-	rwg.Wait()
+	for _, wait := range waits {
+		wait()
+	}
 	for i := range pairs {
 		got[i].check(t, chats[i], acked[i])
 	}
@@ -101,10 +103,13 @@ func TestCrashLosesNothing(t *testing.T) {
 }
 
 // sendUntilStopped sends numbered messages over a WebSocket, one at a time,
-// retrying each (same client id) across crashes until it is acked.
-func sendUntilStopped(ctx context.Context, c *client.Client, chat int64, prefix string) []client.Event {
+// retrying each (same client id) across crashes until it is acked. nodes
+// are the same user's clients for each node of a cluster (one for a single
+// server); after a failure it moves on to the next node.
+func sendUntilStopped(ctx context.Context, nodes []*client.Client, chat int64, prefix string) []client.Event {
 	var acked []client.Event
 	var s *client.Stream
+	at := 0
 	for n := 0; ; n++ {
 		cid := prefix + strconv.Itoa(n)
 		for {
@@ -117,10 +122,11 @@ func sendUntilStopped(ctx context.Context, c *client.Client, chat int64, prefix 
 			if s == nil {
 				cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				var err error
-				s, err = c.Connect(cctx, nil)
+				s, err = nodes[at%len(nodes)].Connect(cctx, nil)
 				cancel()
 				if err != nil {
 					s = nil
+					at++
 					time.Sleep(20 * time.Millisecond)
 					continue
 				}
@@ -135,6 +141,7 @@ func sendUntilStopped(ctx context.Context, c *client.Client, chat int64, prefix 
 			}
 			s.Close()
 			s = nil
+			at++
 		}
 	}
 }
@@ -190,11 +197,30 @@ type receiverLog struct {
 	events []client.Event
 }
 
-func (r *receiverLog) follow(ctx context.Context, c *client.Client) {
+// nodes are the user's clients for each node; after a failure the
+// receiver resumes on the next one.
+//
+// It starts from where the user's stream is when it is called: call it
+// before the messages it must see are sent (it returns once connected).
+func (r *receiverLog) follow(ctx context.Context, nodes []*client.Client) (wait func()) {
 	var pos *int64
-	for ctx.Err() == nil {
+	connected := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.run(ctx, nodes, pos, connected)
+	}()
+	select {
+	case <-connected:
+	case <-ctx.Done():
+	}
+	return func() { <-done }
+}
+
+func (r *receiverLog) run(ctx context.Context, nodes []*client.Client, pos *int64, connected chan struct{}) {
+	for at := 0; ctx.Err() == nil; at++ {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		s, err := c.Connect(cctx, pos)
+		s, err := nodes[at%len(nodes)].Connect(cctx, pos)
 		cancel()
 		if err != nil {
 			time.Sleep(20 * time.Millisecond)
@@ -203,6 +229,7 @@ func (r *receiverLog) follow(ctx context.Context, c *client.Client) {
 		if pos == nil {
 			p := s.Welcome().Pos
 			pos = &p
+			close(connected)
 		}
 	frames:
 		for {
@@ -269,12 +296,13 @@ func (r *receiverLog) check(t *testing.T, chat int64, acked []client.Event) {
 // proc is the chapar binary run as a child process.
 type proc struct {
 	bin, data, addr string
+	args            []string // more flags, e.g. -database and -nats
 	cmd             *exec.Cmd
 }
 
 func (p *proc) start(t *testing.T) {
 	t.Helper()
-	p.cmd = exec.Command(p.bin, "serve", "-addr", p.addr, "-data", p.data, "-log-level", "error")
+	p.cmd = exec.Command(p.bin, append([]string{"serve", "-addr", p.addr, "-data", p.data, "-log-level", "error"}, p.args...)...)
 	p.cmd.Stderr = os.Stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

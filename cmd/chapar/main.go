@@ -1,6 +1,7 @@
 // Command chapar is the chapar server and its command-line client.
 //
 //	chapar [serve] [flags]        run the server (the default)
+//	chapar migrate -from -to      move a single node's data into PostgreSQL
 //	chapar <command> [flags]      a client command: register, login, send, tail, …
 //
 // Run "chapar help" for the list.
@@ -24,6 +25,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -39,6 +42,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage:
   chapar [serve] [-addr :8080] [-data ./chapar-data] [-config chapar.toml]
-      run the server (see "chapar serve -h" for every flag)`)
+      run the server (see "chapar serve -h" for every flag)
+  chapar serve -database postgres://… -nats nats://… [-cluster NAME]
+      run one node of a cluster (docs/CLUSTER.md)
+  chapar migrate -from ./chapar-data -to postgres://…
+      move a single-node installation into an empty PostgreSQL database`)
 	clientUsage(w)
 }

@@ -12,16 +12,15 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/chapar/chapar/internal/api"
-	"github.com/chapar/chapar/internal/bus"
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
-	"github.com/chapar/chapar/internal/store/sqlite"
 	"github.com/chapar/chapar/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -38,6 +37,14 @@ type serveConfig struct {
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) on a
 	// separate listener, e.g. 127.0.0.1:6060. Keep it off public ports.
 	DebugAddr string `toml:"debug_addr"`
+
+	// Database, if set, is a PostgreSQL URL (postgres://…): the node keeps
+	// its data there instead of in Data, so several nodes can share it.
+	Database string `toml:"database"`
+	// NATS, if set, is the NATS URL over which nodes sharing Database tell
+	// each other about new events; Cluster names their subjects.
+	NATS    string `toml:"nats"`
+	Cluster string `toml:"cluster"`
 
 	SendLimit    int      `toml:"send_limit"`
 	MaxTextLen   int      `toml:"max_text_len"`
@@ -57,7 +64,7 @@ func (d *duration) UnmarshalText(b []byte) error {
 func defaultServeConfig() serveConfig {
 	dc := domain.DefaultConfig()
 	return serveConfig{
-		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text",
+		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text", Cluster: "main",
 		MaxTextLen: dc.MaxTextLen, MaxGroupSize: dc.MaxGroupSize, EditWindow: duration{dc.EditWindow},
 		SendLimit: dc.SendLimit,
 	}
@@ -75,6 +82,9 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env CHAPAR_LOG_LEVEL)")
 	fs.StringVar(&fl.LogFormat, "log-format", cfg.LogFormat, "text or json (env CHAPAR_LOG_FORMAT)")
 	fs.StringVar(&fl.DebugAddr, "debug-addr", "", "serve /debug/pprof/ on this address (e.g. 127.0.0.1:6060)")
+	fs.StringVar(&fl.Database, "database", "", "PostgreSQL URL for a cluster, e.g. postgres://chapar@db/chapar (env CHAPAR_DATABASE; default: embedded storage in -data)")
+	fs.StringVar(&fl.NATS, "nats", "", "NATS URL through which nodes sharing -database exchange events (env CHAPAR_NATS)")
+	fs.StringVar(&fl.Cluster, "cluster", cfg.Cluster, "cluster name: nodes with the same name and NATS form one cluster (env CHAPAR_CLUSTER)")
 	fs.IntVar(&fl.SendLimit, "send-limit", cfg.SendLimit, "messages one user may send per 10 s (0: no limit)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
@@ -97,6 +107,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	for env, dst := range map[string]*string{
 		"CHAPAR_ADDR": &cfg.Addr, "CHAPAR_DATA": &cfg.Data,
 		"CHAPAR_LOG_LEVEL": &cfg.LogLevel, "CHAPAR_LOG_FORMAT": &cfg.LogFormat,
+		"CHAPAR_DATABASE": &cfg.Database, "CHAPAR_NATS": &cfg.NATS, "CHAPAR_CLUSTER": &cfg.Cluster,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
@@ -122,6 +133,12 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.MaxGroupSize = fl.MaxGroupSize
 		case "edit-window":
 			cfg.EditWindow = fl.EditWindow
+		case "database":
+			cfg.Database = fl.Database
+		case "nats":
+			cfg.NATS = fl.NATS
+		case "cluster":
+			cfg.Cluster = fl.Cluster
 		}
 	})
 	switch {
@@ -133,9 +150,17 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		return cfg, errors.New("edit_window must not be negative")
 	case cfg.SendLimit < 0:
 		return cfg, errors.New("send_limit must not be negative")
+	case !clusterName.MatchString(cfg.Cluster):
+		return cfg, errors.New("cluster must be 1-64 letters, digits, _ or -")
+	case cfg.Database != "" && !strings.HasPrefix(cfg.Database, "postgres://") && !strings.HasPrefix(cfg.Database, "postgresql://"):
+		return cfg, errors.New("database must be a postgres:// URL")
+	case cfg.NATS != "" && cfg.Database == "":
+		return cfg, errors.New("nats needs a shared database: set database (postgres://…) too")
 	}
 	return cfg, nil
 }
+
+var clusterName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func newLogger(cfg serveConfig, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
@@ -180,16 +205,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 // address once the server accepts requests (tests listen on port 0).
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- string) error {
 	start := time.Now()
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return fmt.Errorf("data folder: %w", err)
-	}
 	reg := prometheus.NewRegistry()
 	metrics := api.NewMetrics(reg)
-	b := bus.NewLocal()
-	st, err := sqlite.Open(filepath.Join(cfg.Data, "chapar.db"), b, sqlite.Options{Metrics: metrics})
+	be, err := openBackends(ctx, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
+	st, b := be.store, be.bus
 	dc := domain.DefaultConfig()
 	dc.MaxTextLen, dc.MaxGroupSize, dc.EditWindow = cfg.MaxTextLen, cfg.MaxGroupSize, cfg.EditWindow.Duration
 	dc.SendLimit = cfg.SendLimit
@@ -205,7 +227,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		st.Close()
+		be.close()
 		return err
 	}
 	// Requests get a context that ends at shutdown, so long polls return.
@@ -224,7 +246,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		go serveDebug(cfg.DebugAddr, log)
 	}
 	srv.SetReady(true)
-	log.Info("chapar is serving", "addr", ln.Addr().String(), "data", cfg.Data, "startup", time.Since(start).Round(time.Millisecond))
+	where := []any{"data", cfg.Data}
+	if be.mode != "embedded" {
+		where = []any{"storage", be.mode} // the database URL may hold a password: not logged
+	}
+	log.Info("chapar is serving", append([]any{"addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond)}, where...)...)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -242,9 +268,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	if serr := hs.Shutdown(shutCtx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("http shutdown", "err", serr)
 	}
-	if cerr := st.Close(); cerr != nil {
-		log.Warn("store close", "err", cerr)
-	}
+	be.close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
