@@ -337,3 +337,54 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d node kills, %d messages acked, every one stored once and delivered once", kills, total)
 }
+
+// TestClusterPresence: a user connected to two nodes stays online while
+// either connection lasts; their contacts are told they went offline only
+// when the last one, on whichever node, closes.
+func TestClusterPresence(t *testing.T) {
+	env := newClusterEnv(t)
+	a, b := env.startNode(t), env.startNode(t)
+	ca, _ := newUser(t, a.URL, "pres_alice")
+	cb, bob := newUser(t, a.URL, "pres_bob")
+	if _, err := ca.CreateDirect(bg, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	watch, _ := connect(t, ca, nil)
+	defer watch.Close()
+	next := func(within time.Duration) *client.Frame {
+		t.Helper()
+		deadline := time.After(within)
+		for {
+			select {
+			case f := <-watch.Frames():
+				if f.Type == client.FramePresence && f.UserID == bob.ID {
+					return &f
+				}
+			case <-deadline:
+				return nil
+			}
+		}
+	}
+	bobs := onNodes(cb, []string{a.URL, b.URL})
+	onA, _ := connect(t, bobs[0], nil)
+	if f := next(10 * time.Second); f == nil || !f.Online {
+		t.Fatalf("bob connecting on node A: %+v", f)
+	}
+	onB, _ := connect(t, bobs[1], nil)
+	next(2 * time.Second) // node B may say so too
+	onA.Close()
+	if f := next(2 * time.Second); f != nil && !f.Online {
+		t.Fatal("bob was announced offline while still connected to node B")
+	}
+	u, err := ca.User(bg, bob.ID) // asked of node A, which holds none of bob's connections
+	if err != nil || !u.Online {
+		t.Fatalf("node A says bob is offline while he is on node B: %+v %v", u, err)
+	}
+	onB.Close()
+	if f := next(10 * time.Second); f == nil || f.Online {
+		t.Fatalf("bob leaving his last node: %+v", f)
+	}
+	if u, err := ca.User(bg, bob.ID); err != nil || u.Online {
+		t.Fatalf("bob after leaving every node: %+v %v", u, err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/chapar/chapar/internal/api"
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
+	"github.com/chapar/chapar/internal/presence"
 	"github.com/chapar/chapar/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -216,13 +217,35 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	dc.MaxTextLen, dc.MaxGroupSize, dc.EditWindow = cfg.MaxTextLen, cfg.MaxGroupSize, cfg.EditWindow.Duration
 	dc.SendLimit = cfg.SendLimit
 	var svc *domain.Service
+	var shared *presence.Cluster // presence across nodes, in a cluster
 	h := hub.New(func(userID int64, online bool) {
+		if shared != nil {
+			pctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			announce, err := shared.Changed(pctx, userID, online)
+			cancel()
+			if err != nil {
+				log.Warn("presence", "user", userID, "err", err)
+			}
+			if !announce { // still online on another node
+				return
+			}
+		}
 		if err := svc.SetOnline(context.Background(), userID, online); err != nil {
 			log.Warn("presence", "user", userID, "err", err)
 		}
 	})
 	b.Subscribe(h)
-	svc = domain.NewService(dc, domain.Deps{Store: st, Notifier: b, Presence: h, Log: log})
+	var pres domain.Presence = h
+	if be.mode == "cluster" {
+		if shared, err = presence.New(ctx, cfg.Database, h, log); err != nil {
+			be.close()
+			return fmt.Errorf("presence: %w", err)
+		}
+		pres = shared
+		closeBackends := be.close
+		be.close = func() { shared.Close(); closeBackends() }
+	}
+	svc = domain.NewService(dc, domain.Deps{Store: st, Notifier: b, Presence: pres, Log: log})
 	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler()})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
