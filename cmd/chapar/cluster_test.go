@@ -388,3 +388,12 @@ func TestClusterPresence(t *testing.T) {
 		t.Fatalf("bob after leaving every node: %+v %v", u, err)
 	}
 }
+
+// TestClusterSlowClient: the slow-client check of one node, on three: a
+// client that stops reading is cut off with 4008 by its node while members
+// on the other nodes keep sending, and it resyncs everything on another
+// node.
+func TestClusterSlowClient(t *testing.T) {
+	env := newClusterEnv(t)
+	testSlowClient(t, []string{env.startNode(t).URL, env.startNode(t).URL, env.startNode(t).URL})
+}

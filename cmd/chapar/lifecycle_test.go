@@ -57,9 +57,17 @@ func TestGracefulShutdown(t *testing.T) {
 // position and gets everything.
 func TestSlowClientIsCutOffAndResyncs(t *testing.T) {
 	srv := startServer(t, t.TempDir())
-	a, _ := newUser(t, srv.URL, "alice")
-	slow, slowU := newUser(t, srv.URL, "slowpoke")
-	fast, fastU := newUser(t, srv.URL, "speedy")
+	testSlowClient(t, []string{srv.URL})
+}
+
+// testSlowClient runs the slow-client check against the nodes at urls: the
+// slow client on the first, the senders on the others, and the resync on
+// the last.
+func testSlowClient(t *testing.T, urls []string) {
+	node := func(i int) string { return urls[i%len(urls)] }
+	a, _ := newUser(t, node(1), "alice")
+	slow, slowU := newUser(t, node(0), "slowpoke")
+	fast, fastU := newUser(t, node(2), "speedy")
 	g, _ := a.CreateGroup(bg, "busy", []int64{slowU.ID, fastU.ID})
 	ss, _ := connect(t, slow, nil)
 	start := ss.Welcome().Pos
@@ -69,7 +77,7 @@ func TestSlowClientIsCutOffAndResyncs(t *testing.T) {
 	// kernel's, then in the server's queue (4 MiB), which overflows: 12 MB
 	// is more than all of them hold. Two senders, each under the per-user
 	// send limit.
-	carol, carolU := newUser(t, srv.URL, "carol")
+	carol, carolU := newUser(t, node(2), "carol")
 	if _, err := a.AddMembers(bg, g.ID, []int64{carolU.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +125,7 @@ func TestSlowClientIsCutOffAndResyncs(t *testing.T) {
 		t.Fatalf("close code %d (%v), want 4008", code, ss.Err())
 	}
 	// Resuming from where it started, it gets every message once, in order.
-	_, replay := connect(t, slow, &start)
+	_, replay := connect(t, onNodes(slow, urls)[len(urls)-1], &start)
 	n := 0
 	for i, e := range replay {
 		if i > 0 && e.Seq != replay[i-1].Seq+1 {
