@@ -152,11 +152,20 @@ func TestConfigPrecedence(t *testing.T) {
 	if cfg.Addr != ":9000" || cfg.Data != "/from/env" || cfg.MaxTextLen != 100 || cfg.EditWindow.Duration != time.Hour {
 		t.Fatalf("merged config: %+v", cfg)
 	}
+	// The cluster settings: file, then environment, then flags.
+	os.WriteFile(file, []byte("database = \"postgres://file/db\"\nnats = \"nats://file:4222\"\ncluster = \"fromfile\"\n"), 0o600)
+	env["CHAPAR_NATS"] = "nats://env:4222"
+	cfg, err = loadServeConfig([]string{"-cluster", "fromflag"}, &bytes.Buffer{}, func(k string) string { return env[k] })
+	if err != nil || cfg.Database != "postgres://file/db" || cfg.NATS != "nats://env:4222" || cfg.Cluster != "fromflag" {
+		t.Fatalf("cluster config: %+v %v", cfg, err)
+	}
+	delete(env, "CHAPAR_NATS")
 	os.WriteFile(file, []byte("adress = \":7000\"\n"), 0o600)
 	if _, err := loadServeConfig(nil, &bytes.Buffer{}, func(k string) string { return env[k] }); err == nil {
 		t.Fatal("a misspelt setting was accepted")
 	}
-	for _, args := range [][]string{{"-max-text-len", "0"}, {"-edit-window", "-1s"}, {"stray"}, {"-nope"}, {"-log-level", "loud"}} {
+	for _, args := range [][]string{{"-max-text-len", "0"}, {"-edit-window", "-1s"}, {"stray"}, {"-nope"}, {"-log-level", "loud"},
+		{"-nats", "nats://127.0.0.1:4222"}, {"-database", "mysql://x"}, {"-database", "postgres://x", "-cluster", "a.b"}} {
 		cfg, err := loadServeConfig(args, &bytes.Buffer{}, func(string) string { return "" })
 		if err == nil {
 			_, err = newLogger(cfg, &bytes.Buffer{})
