@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +133,9 @@ func TestWebClientTwoUsers(t *testing.T) {
 	drive(t, alice, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav.chats`)), chromedp.Click(chromedp.CSS(`button.chat`)))
 	waitText(t, alice, `ol.messages`, "سلام bob")
 	screenshot(t, alice, "conversation-en.png")
+	if day, err := chromedp.Run(alice, chromedp.Text(chromedp.CSS(`ol.messages li.day`))); err != nil || !strings.Contains(day, fmt.Sprint(time.Now().Year())) {
+		t.Fatalf("English date %q (%v): want the Gregorian year", day, err)
+	}
 
 	// Signing out forgets the token: a reload shows the sign-in form.
 	drive(t, alice, chromedp.Click(chromedp.CSS(`button.settings`)), chromedp.Click(chromedp.CSS(`.panel button.signout`)),
@@ -224,6 +228,12 @@ func TestWebClientPersian(t *testing.T) {
 		t.Fatalf("message directions %q (%v)", dirs, err)
 	}
 	waitText(t, b, `form.composer button.send`, "بفرست")
+	// Dates are in the Solar Hijri calendar, with Persian digits.
+	y := time.Now().Year()
+	day, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`ol.messages li.day`)))
+	if err != nil || !(strings.Contains(day, persianDigits(y-621)) || strings.Contains(day, persianDigits(y-622))) {
+		t.Fatalf("Persian date %q (%v): want the Solar Hijri year", day, err)
+	}
 	screenshot(t, b, "conversation-fa.png")
 }
 
@@ -240,4 +250,8 @@ func failShot(t *testing.T, ctx context.Context) {
 	if os.MkdirAll(dir, 0o755) == nil {
 		os.WriteFile(filepath.Join(dir, "fail-"+strings.ReplaceAll(t.Name(), "/", "_")+".png"), png, 0o644)
 	}
+}
+
+func persianDigits(n int) string {
+	return strings.Map(func(r rune) rune { return r - '0' + '۰' }, fmt.Sprint(n))
 }
