@@ -341,8 +341,13 @@ func (t *txn) begin(batch []*op) error {
 			})
 	}
 	if len(memberChats) > 0 {
-		b.Queue(`SELECT `+txMemberCols+` FROM members
-			JOIN unnest($1::bigint[], $2::bigint[]) AS x(chat_id, user_id) USING (chat_id, user_id)`, memberChats, memberUsers).
+		// A lateral lookup per pair, so that even a generic plan (pgx
+		// prepares these statements; PostgreSQL switches to a generic plan
+		// after a few runs) reads by primary key instead of hashing the
+		// whole table.
+		b.Queue(`SELECT m.* FROM unnest($1::bigint[], $2::bigint[]) AS x(chat_id, user_id)
+			CROSS JOIN LATERAL (SELECT `+txMemberCols+` FROM members
+				WHERE members.chat_id = x.chat_id AND members.user_id = x.user_id) m`, memberChats, memberUsers).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					m, err := scanTxMember(rows)
@@ -355,9 +360,11 @@ func (t *txn) begin(batch []*op) error {
 			})
 	}
 	if len(clientIDs) > 0 {
-		b.Queue(`SELECT `+eventCols+` FROM events e
-			JOIN unnest($1::bigint[], $2::text[]) AS x(actor_id, client_id) USING (actor_id, client_id)
-			WHERE e.client_id IS NOT NULL`, senders, clientIDs).
+		// Lateral, for the same reason: by the (sender, client id) index
+		// whatever the plan.
+		b.Queue(`SELECT e.* FROM unnest($1::bigint[], $2::text[]) AS x(actor_id, client_id)
+			CROSS JOIN LATERAL (SELECT `+eventCols+` FROM events
+				WHERE events.actor_id = x.actor_id AND events.client_id = x.client_id AND events.client_id IS NOT NULL) e`, senders, clientIDs).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					e, err := scanEvent(rows)
