@@ -99,7 +99,7 @@ func openBackends(ctx context.Context, cfg serveConfig, log *slog.Logger, metric
 		backfill := func(ctx context.Context, after, upto int64) ([]domain.Event, error) {
 			return pg.EventsBetween(ctx, after, upto, 1000)
 		}
-		nb, err := natsbus.New(nc, "chapar."+cfg.Cluster, backfill, pg.LastPos, start, natsbus.WithLogger(log))
+		nb, err := natsbus.New(nc, "chapar."+cfg.Cluster, backfill, pg.LastPos, start, natsbus.WithLogger(log), natsbus.WithMetrics(metrics))
 		if err != nil {
 			nc.Close()
 			be.store.Close()

@@ -14,6 +14,12 @@ type Metrics struct {
 	sockets    prometheus.Gauge
 	commitOps  prometheus.Histogram
 	commitTime prometheus.Histogram
+
+	// the cluster bus (natsbus.Metrics)
+	backfills   prometheus.Counter
+	backfilled  prometheus.Counter
+	busBuffered prometheus.Gauge
+	busDropped  prometheus.Counter
 }
 
 // NewMetrics registers chapar's instruments (and the Go and process
@@ -34,8 +40,20 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "chapar_store_commit_seconds", Help: "Time to run and commit one batch of writes.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
 		}),
+		backfills: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chapar_bus_backfills_total", Help: "Gaps in the cluster bus filled from the database.",
+		}),
+		backfilled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chapar_bus_backfilled_events_total", Help: "Events delivered from the database instead of NATS.",
+		}),
+		busBuffered: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "chapar_bus_buffered_events", Help: "Events held back waiting for an earlier position.",
+		}),
+		busDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chapar_bus_dropped_total", Help: "Events or signals not published or buffered (a bound was reached).",
+		}),
 	}
-	reg.MustRegister(m.sent, m.sockets, m.commitOps, m.commitTime,
+	reg.MustRegister(m.sent, m.sockets, m.commitOps, m.commitTime, m.backfills, m.backfilled, m.busBuffered, m.busDropped,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -53,3 +71,8 @@ func (m *Metrics) Commit(ops int, d time.Duration) {
 	m.commitOps.Observe(float64(ops))
 	m.commitTime.Observe(d.Seconds())
 }
+
+// Backfilled, Buffered and Dropped implement natsbus.Metrics.
+func (m *Metrics) Backfilled(events int) { m.backfills.Inc(); m.backfilled.Add(float64(events)) }
+func (m *Metrics) Buffered(events int)   { m.busBuffered.Set(float64(events)) }
+func (m *Metrics) Dropped(n int)         { m.busDropped.Add(float64(n)) }
