@@ -109,12 +109,12 @@ func (d *dmScenario) mode() string {
 }
 
 // setup registers the users, creates the chats and opens the streams. The
-// sender of pair i is client 2i and its receiver client 2i+1; clients go
-// round-robin over the servers, so with several servers the two of a pair
-// are never on the same one.
+// sender of pair i is user 2i and its receiver user 2i+1; with several
+// servers the sender is on node i mod N and the receiver on the next one
+// (dmNodes), so the two of a pair are never on the same node.
 func (d *dmScenario) setup(ctx context.Context, b *bench) ([]*dmPair, error) {
 	k := len(b.servers)
-	users, err := b.register(ctx, 2*d.pairs, func(i int) int { return i % k })
+	users, err := b.register(ctx, 2*d.pairs, func(j int) int { return dmUserNode(j, k) })
 	if err != nil {
 		return nil, err
 	}

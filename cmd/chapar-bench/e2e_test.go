@@ -63,26 +63,6 @@ func TestDMAgainstRelay(t *testing.T) {
 	}
 }
 
-// With several servers the two of a pair are on different ones. Two URLs
-// of one relay stand in for two nodes of a cluster.
-func TestDMSpreadsPairsOverServers(t *testing.T) {
-	url := startRelay(t)
-	other := strings.Replace(url, "127.0.0.1", "localhost", 1)
-	b := testBench(t, url, other, url)
-	d := &dmScenario{pairs: 6, messages: 60, window: 1, inflight: 1}
-	pairs, err := d.setup(testContext(t), b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pairs {
-		if p.snd.u.server == p.lis.u.server {
-			t.Errorf("pair %d: both on server %d", p.k, p.snd.u.server)
-		}
-		p.snd.close()
-		p.lis.stream().Close()
-	}
-}
-
 func TestGroupAgainstRelay(t *testing.T) {
 	url := startRelay(t)
 	g := &groupScenario{members: 250, messages: 20, window: 2, inflight: 4} // 250 > 200: members are added in batches
@@ -161,10 +141,13 @@ func TestRunPrintsOneJSONLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"scenario", "servers", "clients", "sent", "delivered", "lost", "duplicated",
-		"msgs_per_s", "p50_ms", "p99_ms", "max_ms", "duration_s", "server_rss_mb"} {
+		"nodes", "msgs_per_s", "p50_ms", "p99_ms", "max_ms", "duration_s", "server_rss_mb"} {
 		if _, ok := m[f]; !ok {
 			t.Errorf("field %s missing", f)
 		}
+	}
+	if m["nodes"] != 1.0 {
+		t.Errorf("nodes %v, want 1", m["nodes"])
 	}
 	if m["delivered"] != 20.0 || m["lost"] != 0.0 {
 		t.Errorf("delivered %v lost %v", m["delivered"], m["lost"])

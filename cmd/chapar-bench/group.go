@@ -45,8 +45,10 @@ func (g *groupScenario) check(options) error {
 
 func (g *groupScenario) run(ctx context.Context, b *bench) (*result, error) {
 	setupStart := time.Now()
+	// Member i on node i mod N: the sender (member 0) on node 0, most
+	// receivers on other nodes.
 	k := len(b.servers)
-	users, err := b.register(ctx, g.members, func(i int) int { return i % k })
+	users, err := b.register(ctx, g.members, func(i int) int { return roundRobin(i, k) })
 	if err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func (s *idleScenario) run(ctx context.Context, b *bench) (*result, error) {
 	setupStart := time.Now()
 	k := len(b.servers)
 	users := max(s.users, k) // at least one on every server
-	us, err := b.register(ctx, users, func(i int) int { return i % k })
+	us, err := b.register(ctx, users, func(i int) int { return roundRobin(i, k) })
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *idleScenario) run(ctx context.Context, b *bench) (*result, error) {
 	}
 	lis := make([]*listener, s.clients)
 	for i := range lis {
-		srv := onServer[i%k]
+		srv := onServer[roundRobin(i, k)]
 		lis[i] = &listener{b: b, u: srv[(i/k)%len(srv)]}
 	}
 	b.logf("waiting for the servers' memory to settle")

@@ -49,6 +49,17 @@ scenarios:
   idle          hold N authenticated WebSockets open
   relay-server  run the no-storage baseline server (-addr 127.0.0.1:9100)
 
+Several servers: -server takes a comma-separated list of the nodes of one
+cluster (one database), e.g. -server http://127.0.0.1:8081,http://127.0.0.1:8082.
+Each user registers on the node it connects to, and a message's sender and
+receivers are put on different nodes: in dm the sender of pair i is on node
+i mod N and its receiver on node (i+1) mod N; in group the sender is on the
+first node and member j on node j mod N; in idle connection i is on node
+i mod N. The JSON line says "nodes": N. Server figures are read from every
+node's GET /metrics: server_rss_mb, server_cpu_s and server_websockets_open
+are sums over the nodes, server_rss_mb_each has one entry per node (in
+-server order). No pprof is read from the servers.
+
 "chapar-bench <scenario> -h" lists a scenario's flags.`
 
 // run is main without the process: tests call it.
@@ -249,6 +260,7 @@ type result struct {
 	Date             string   `json:"date"`
 	Run              string   `json:"run"`
 	Servers          []string `json:"servers"`
+	Nodes            int      `json:"nodes"` // len(Servers): the nodes the clients were spread over
 	CPUs             int      `json:"cpus"`
 	Clients          int      `json:"clients"`
 	Users            int      `json:"users"`
@@ -313,6 +325,7 @@ func (r *result) fill(scenario string, b *bench) {
 	r.Date = b.start.UTC().Format(time.RFC3339)
 	r.Run = b.run
 	r.Servers = b.servers
+	r.Nodes = len(b.servers)
 	r.CPUs = runtime.NumCPU()
 	r.Size = b.opt.size
 	r.Errors = b.errs.list()
@@ -358,7 +371,11 @@ func output(r *result, asJSON bool, stdout, stderr io.Writer) int {
 }
 
 func summary(w io.Writer, r *result) {
-	fmt.Fprintf(w, "%s on %s (%d CPUs), run %s, %d clients, %d users\n", r.Scenario, strings.Join(r.Servers, ","), r.CPUs, r.Run, r.Clients, r.Users)
+	nodes := ""
+	if r.Nodes > 1 {
+		nodes = fmt.Sprintf("%d nodes, ", r.Nodes)
+	}
+	fmt.Fprintf(w, "%s on %s (%s%d CPUs), run %s, %d clients, %d users\n", r.Scenario, strings.Join(r.Servers, ","), nodes, r.CPUs, r.Run, r.Clients, r.Users)
 	if r.Connections != nil {
 		fmt.Fprintf(w, "  connections held %d (failed %d), server reports %s open; pings %d/%d\n",
 			*r.Connections, r.ConnectFailures, fmtNum(r.ServerWSOpen), r.PingsOK, r.PingSample)
