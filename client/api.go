@@ -334,3 +334,36 @@ func (c *Client) Healthz(ctx context.Context) error {
 func chatPath(id int64) string { return "/v1/chats/" + itoa(id) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// SearchQuery selects what SearchMessages looks for.
+type SearchQuery struct {
+	Query  string // the words (required)
+	ChatID int64  // one chat only, if not 0
+	Limit  int    // 1-100 (default 20)
+	Offset int    // 0-1000
+}
+
+// SearchResult is a page of search results.
+type SearchResult struct {
+	Messages   []Event `json:"messages"`
+	NextOffset int     `json:"next_offset,omitempty"` // 0: no more pages
+}
+
+// SearchMessages finds messages in the caller's chats, best match first.
+func (c *Client) SearchMessages(ctx context.Context, q SearchQuery) (*SearchResult, error) {
+	v := url.Values{"q": {q.Query}}
+	if q.ChatID != 0 {
+		v.Set("chat_id", itoa(q.ChatID))
+	}
+	if q.Limit != 0 {
+		v.Set("limit", itoa(int64(q.Limit)))
+	}
+	if q.Offset != 0 {
+		v.Set("offset", itoa(int64(q.Offset)))
+	}
+	var out SearchResult
+	if err := c.do(ctx, "GET", "/v1/search/messages", v, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -440,3 +440,36 @@ func TestWebClientScreensPersian(t *testing.T) {
 	drive(t, b, click(`.panel button.close`), click(`button.settings`), chromedp.WaitVisible(chromedp.CSS(`.settings-panel .sessions li`)))
 	screenshot(t, b, "settings-fa.png")
 }
+
+// TestWebClientSearch: searching finds a message whichever letter variants
+// were typed, and choosing the result opens the chat at that message, even
+// when it is older than the first page of history.
+func TestWebClientSearch(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	ck, _ := newUser(t, srv.URL, "kamran_s")
+	_, lena := newUser(t, srv.URL, "lena_s")
+	chat, err := ck.CreateDirect(bg, lena.ID)
+	must(t, err)
+	// The message to find, written with Arabic letters, then 80 more on top.
+	_, err = ck.Send(bg, chat.ID, client.SendRequest{ClientID: "old", Text: "كتاب قديمي را پيدا كردم"})
+	must(t, err)
+	for i := range 80 {
+		_, err := ck.Send(bg, chat.ID, client.SendRequest{ClientID: fmt.Sprint("n", i), Text: fmt.Sprint("later ", i)})
+		must(t, err)
+	}
+	b := browser(t)
+	drive(t, b, chromedp.Navigate(srv.URL), chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
+		typeIn(`input[name=username]`, "lena_s"), typeIn(`input[name=password]`, "password1"),
+		click(`button[type=submit]`), chromedp.WaitVisible(chromedp.CSS(`nav.chats`)))
+	// Typed with Persian letters.
+	drive(t, b, typeIn(`nav.chats form.search input`, "کتاب پیدا"))
+	waitText(t, b, `nav.chats ul.results`, "پيدا كردم")
+	screenshot(t, b, "search-fa-text-en.png")
+	drive(t, b, click(`ul.results button.result`))
+	waitJS(t, b, `(() => { const li = document.querySelector("li.msg.found"); if (!li) return false;
+		const r = li.getBoundingClientRect(), box = document.querySelector("ol.messages").getBoundingClientRect();
+		return li.querySelector(".text").textContent.includes("كتاب") && r.top >= box.top && r.bottom <= box.bottom; })()`)
+	// Nothing found says so.
+	drive(t, b, setValue(`nav.chats form.search input`, "zzzz"))
+	waitText(t, b, `nav.chats`, "Nothing found")
+}

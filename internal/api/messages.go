@@ -107,3 +107,19 @@ func (s *Server) typing(w http.ResponseWriter, r *http.Request, sess domain.Sess
 	}
 	s.reply(w, http.StatusNoContent, nil, err)
 }
+
+// searchMessages: GET /v1/search/messages?q=&chat_id=&limit=&offset=
+func (s *Server) searchMessages(w http.ResponseWriter, r *http.Request, sess domain.Session) {
+	chatID, err := queryInt(r, "chat_id", 0)
+	limit, err2 := queryInt(r, "limit", 20)
+	offset, err3 := queryInt(r, "offset", 0)
+	var evs []domain.Event
+	if err = firstErr(err, err2, err3); err == nil {
+		evs, err = s.svc.SearchMessages(r.Context(), sess.UserID, r.URL.Query().Get("q"), chatID, int(limit), int(offset))
+	}
+	body := map[string]any{"messages": nonNil(evs)}
+	if len(evs) == int(limit) {
+		body["next_offset"] = offset + limit
+	}
+	s.reply(w, http.StatusOK, body, err)
+}

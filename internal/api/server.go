@@ -103,6 +103,7 @@ func (s *Server) routes(web http.Handler) {
 	m.HandleFunc("POST /v1/chats/{id}/read", s.authed(s.markRead))
 	m.HandleFunc("POST /v1/chats/{id}/typing", s.authed(s.typing))
 
+	m.HandleFunc("GET /v1/search/messages", s.authed(s.searchMessages))
 	m.HandleFunc("GET /v1/updates", s.authed(s.updates))
 	m.HandleFunc("GET /v1/ws", s.socket)
 

@@ -103,6 +103,7 @@ type Service struct {
 	phoneLimit  *limiter
 	typingLimit *limiter
 	sendLimit   *limiter
+	searchLimit *limiter
 }
 
 // Deps are the Service's collaborators; Store is required.
@@ -140,6 +141,8 @@ func NewService(cfg Config, d Deps) *Service {
 		phoneLimit:  newLimiter(1, time.Minute, d.Now),
 		typingLimit: newLimiter(1, 3*time.Second, d.Now),
 		sendLimit:   newLimiter(cfg.SendLimit, 10*time.Second, d.Now),
+		// Searches cost more than sends; a person types a few a minute.
+		searchLimit: newLimiter(60, time.Minute, d.Now),
 	}
 }
 

@@ -135,6 +135,11 @@ type ChatStore interface {
 	// EventsAfter lists a chat's events with after < pos <= upto, ascending
 	// by pos, at most limit.
 	EventsAfter(ctx context.Context, chatID, after, upto int64, limit int) ([]Event, error)
+	// SearchMessages lists live messages whose folded text holds every
+	// term (the last as a prefix), in the chats userID is an active member
+	// of — or in chatID only, if not 0 — best match first, then newest.
+	SearchMessages(ctx context.Context, userID, chatID int64, terms []string, limit, offset int) ([]Event, error)
+
 	// ReadsAfter lists the newest read event, with after < pos <= upto, of
 	// every member of the user's chats (the user's own too, for their other
 	// devices), ascending by pos, at most limit.

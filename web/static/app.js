@@ -52,6 +52,7 @@ function App() {
   const [typing, setTyping] = useState({});       // chat id → {user id: true}
   const [panel, setPanel] = useState(null);       // null | "info" | "newgroup" | "settings" | {forward: message}
   const [infoVersion, setInfoVersion] = useState(0);
+  const [focus, setFocus] = useState(null);       // {chat, seq}: a message to show (from search)
   const [, setLangState] = useState(lang);        // re-render on a language switch
   const stream = useRef(null);
   const asked = useRef(new Set());                // users already fetched or being fetched
@@ -74,7 +75,21 @@ function App() {
 
   const loadChats = async () => {
     const { chats } = await api("GET", "/v1/chats");
-    setChats(chats);
+    // The list may have been read before events that have since arrived
+    // live: keep whichever knows more.
+    setChats((old) => chats.map((c) => {
+      const o = old.find((x) => x.id === c.id);
+      if (!o) return c;
+      const newer = o.last_seq > c.last_seq;
+      return {
+        ...c,
+        peer_read_seq: Math.max(c.peer_read_seq, o.peer_read_seq),
+        read_seq: Math.max(c.read_seq, o.read_seq),
+        last_seq: Math.max(c.last_seq, o.last_seq),
+        last_message: newer ? o.last_message : c.last_message,
+        unread: newer ? o.unread : c.unread,
+      };
+    }));
     needUsers(chats.map((c) => c.peer_id));
     needUsers(chats.map((c) => c.last_message && c.last_message.actor_id));
   };
@@ -200,7 +215,9 @@ function App() {
     try {
       const { messages } = await api("GET", `/v1/chats/${id}/messages?limit=${PAGE}`);
       needUsers(messages.map((m) => m.actor_id));
-      setHistories((hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } }));
+      const next = (hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } });
+      historiesRef.current = next(historiesRef.current);
+      setHistories(next);
       if (messages.length) markRead(id, messages[messages.length - 1].seq);
     } catch (err) {
       setHistories((hs) => { const c = { ...hs }; delete c[id]; return c; });
@@ -208,12 +225,27 @@ function App() {
   };
 
   const loadOlder = async (id) => {
-    const h = histories[id];
+    const h = historiesRef.current[id];
     if (!h || h.loading || h.complete || !h.list.length) return;
+    historiesRef.current = { ...historiesRef.current, [id]: { ...h, loading: true } };
     setHistories((hs) => ({ ...hs, [id]: { ...hs[id], loading: true } }));
     const { messages } = await api("GET", `/v1/chats/${id}/messages?before=${h.list[0].seq}&limit=${PAGE}`);
     needUsers(messages.map((m) => m.actor_id));
-    setHistories((hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } }));
+    const next = (hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } });
+    historiesRef.current = next(historiesRef.current);
+    setHistories(next);
+  };
+
+  // openMessage opens a chat at one of its messages (a search result):
+  // older pages load until it is there.
+  const openMessage = async (id, seq) => {
+    setFocus({ chat: id, seq });
+    await open(id);
+    for (let i = 0; i < 40; i++) {
+      const h = historiesRef.current[id];
+      if (!h || h.complete || h.list.some((m) => m.seq <= seq)) break;
+      await loadOlder(id);
+    }
   };
 
   const send = (chatID, fields, text) => {
@@ -268,7 +300,7 @@ function App() {
   return html`
     <div class=${"layout" + (chat ? " has-chat" : "") + (side ? " has-panel" : "")}>
       <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? t("connecting") : t("offline")}</p>
-      <${ChatList} me=${me} chats=${chats} users=${users} current=${current} typing=${typing} onOpen=${open} onStart=${start}
+      <${ChatList} me=${me} chats=${chats} users=${users} current=${current} typing=${typing} onOpen=${(id) => { setFocus(null); open(id); }} onOpenMessage=${openMessage} onStart=${start}
         onNewGroup=${() => setPanel("newgroup")} onSettings=${() => setPanel("settings")} />
       ${chat
         ? html`<${Conversation} key=${chat.id} chat=${chat} users=${users} me=${me}
@@ -279,6 +311,7 @@ function App() {
             onForward=${(m) => setPanel({ forward: m })}
             onLoadOlder=${() => loadOlder(chat.id).catch(() => {})}
             onTyping=${() => stream.current.live({ type: "typing", chat_id: chat.id })}
+            focusSeq=${focus && focus.chat === chat.id ? focus.seq : 0}
             onBack=${() => { location.hash = ""; }} onInfo=${() => setPanel("info")} />`
         : html`<main class="conversation empty"><p>${t("choose")}</p></main>`}
       ${side}

@@ -47,6 +47,18 @@ export function Conversation(p) {
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     if (el.scrollTop < 200) loadOlder();
   };
+  // A message chosen in search results is brought into view once it is
+  // loaded, and marked.
+  const shown = useRef(0);
+  useEffect(() => {
+    if (!p.focusSeq || shown.current === p.focusSeq) return;
+    const el = list.current && list.current.querySelector(`li[data-seq="${p.focusSeq}"]`);
+    if (!el) return;
+    shown.current = p.focusSeq;
+    stick.current = false;
+    el.scrollIntoView({ block: "center" });
+  });
+
   // A short history that does not fill the view cannot be scrolled: load more.
   useEffect(() => {
     const el = list.current;
@@ -109,7 +121,7 @@ export function Conversation(p) {
     const open = selected === m.seq;
     const tick = mine && (chat.peer_read_seq >= m.seq ? ["read", "✓✓"] : ["sent", "✓"]);
     rows.push(html`
-      <li key=${m.seq} class=${"msg" + (mine ? " mine" : "") + (open ? " selected" : "")} data-seq=${m.seq}>
+      <li key=${m.seq} class=${"msg" + (mine ? " mine" : "") + (open ? " selected" : "") + (m.seq === p.focusSeq ? " found" : "")} data-seq=${m.seq}>
         ${isGroup && !mine && html`<span class="sender" dir="auto">${name(m.actor_id)}</span>`}
         ${m.forward && html`<span class="fwd" dir="auto">${t("forwardedFrom", name(m.forward.sender_id))}</span>`}
         ${m.reply_to > 0 && html`<${Quote} m=${bySeq.get(m.reply_to)} name=${name} />`}

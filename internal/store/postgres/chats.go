@@ -376,7 +376,8 @@ func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, tex
 		if _, err := t.message(chatID, seq); err != nil {
 			return err
 		}
-		if _, err := t.exec(`UPDATE events SET text = $1, edited_at = $2 WHERE chat_id = $3 AND seq = $4`, text, ms(t.now), chatID, seq); err != nil {
+		if _, err := t.exec(`UPDATE events SET text = $1, edited_at = $2, search = `+searchVector("$5::text")+` WHERE chat_id = $3 AND seq = $4`,
+			text, ms(t.now), chatID, seq, indexedTerms(text)); err != nil {
 			return err
 		}
 		ev := domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text}
@@ -398,7 +399,7 @@ func (s *Store) DeleteMessage(ctx context.Context, chatID, seq, actorID int64) (
 		}
 		// Deleting for everyone removes the words, including earlier
 		// versions: those stored, and those still waiting in this batch.
-		if _, err := t.exec(`UPDATE events SET text = '', deleted = true WHERE chat_id = $1 AND seq = $2`, chatID, seq); err != nil {
+		if _, err := t.exec(`UPDATE events SET text = '', deleted = true, search = NULL WHERE chat_id = $1 AND seq = $2`, chatID, seq); err != nil {
 			return err
 		}
 		if _, err := t.exec(`UPDATE events SET text = '' WHERE chat_id = $1 AND seq > $2 AND type = 'edit' AND target = $2`, chatID, seq); err != nil {

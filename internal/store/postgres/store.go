@@ -90,6 +90,10 @@ func Open(ctx context.Context, dsn string, pub domain.Publisher, opts ...Option)
 		wpool.Close()
 		return nil, fmt.Errorf("migrate database: %w", err)
 	}
+	if err := indexExisting(ctx, wpool); err != nil {
+		wpool.Close()
+		return nil, fmt.Errorf("index messages for search: %w", err)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		wpool.Close()

@@ -504,7 +504,7 @@ func (t *txn) commit() error {
 
 func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 	var idx, chat, seq, actor, replyTo, fwdChat, fwdSeq, fwdSender, target []int64
-	var typ, clientID, text, role []string
+	var typ, clientID, text, role, terms []string
 	for i, e := range t.events {
 		if e.Type == domain.EvRead {
 			continue // kept in members.read_*, see queueReads
@@ -521,19 +521,25 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		typ, clientID, text = append(typ, e.Type), append(clientID, e.ClientID), append(text, e.Text)
 		replyTo, target, role = append(replyTo, e.ReplyTo), append(target, e.Target), append(role, string(e.Role))
 		fwdChat, fwdSeq, fwdSender = append(fwdChat, f.ChatID), append(fwdSeq, f.Seq), append(fwdSender, f.SenderID)
+		var words string
+		if e.Type == domain.EvMessage {
+			words = indexedTerms(e.Text)
+		}
+		terms = append(terms, words)
 	}
 	if len(idx) == 0 {
 		return
 	}
 	b.Queue(`INSERT INTO events(pos, chat_id, seq, type, actor_id, date, client_id, text, reply_to,
-			fwd_chat, fwd_seq, fwd_sender, target, role)
+			fwd_chat, fwd_seq, fwd_sender, target, role, search)
 		SELECT p.last - $1 + x.i, x.chat_id, x.seq, x.type, x.actor_id, $2, NULLIF(x.client_id, ''), x.text, x.reply_to,
-			x.fwd_chat, x.fwd_seq, x.fwd_sender, x.target, x.role
+			x.fwd_chat, x.fwd_seq, x.fwd_sender, x.target, x.role,
+			CASE WHEN x.type = 'message' THEN `+searchVector("x.terms")+` END
 		FROM chapar_pos p, unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::text[],
-			$9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[])
-			AS x(i, chat_id, seq, type, actor_id, client_id, text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role)
+			$9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[])
+			AS x(i, chat_id, seq, type, actor_id, client_id, text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role, terms)
 		WHERE p.id = 1`,
-		n, ms(t.now), idx, chat, seq, typ, actor, clientID, text, replyTo, fwdChat, fwdSeq, fwdSender, target, role)
+		n, ms(t.now), idx, chat, seq, typ, actor, clientID, text, replyTo, fwdChat, fwdSeq, fwdSender, target, role, terms)
 }
 
 func (t *txn) queueReads(b *pgx.Batch, n int64) {

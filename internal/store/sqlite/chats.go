@@ -71,6 +71,11 @@ func (t *txn) insertEvent(ev *domain.Event, onceOnly bool) (inserted bool, err e
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
+	if ev.Type == domain.EvMessage {
+		if err := t.indexMessage(ev.Pos, ev.Text); err != nil {
+			return false, fmt.Errorf("index message: %w", err)
+		}
+	}
 	t.events = append(t.events, *ev)
 	return true, nil
 }
@@ -343,10 +348,17 @@ func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, tex
 		if _, err := t.activeMember(chatID, actorID); err != nil {
 			return err
 		}
-		if _, err := t.message(chatID, seq); err != nil {
+		m, err := t.message(chatID, seq)
+		if err != nil {
 			return err
 		}
 		if _, err := t.exec(`UPDATE events SET text = ?, edited_at = ? WHERE chat_id = ? AND seq = ?`, text, ms(t.now), chatID, seq); err != nil {
+			return err
+		}
+		if err := t.unindexMessage(m.Pos); err != nil {
+			return err
+		}
+		if err := t.indexMessage(m.Pos, text); err != nil {
 			return err
 		}
 		ev = domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text}
@@ -361,11 +373,15 @@ func (s *Store) DeleteMessage(ctx context.Context, chatID, seq, actorID int64) (
 		if _, err := t.activeMember(chatID, actorID); err != nil {
 			return err
 		}
-		if _, err := t.message(chatID, seq); err != nil {
+		m, err := t.message(chatID, seq)
+		if err != nil {
 			return err
 		}
 		// Deleting for everyone removes the words, including earlier versions.
 		if _, err := t.exec(`UPDATE events SET text = '', deleted = 1 WHERE chat_id = ? AND seq = ?`, chatID, seq); err != nil {
+			return err
+		}
+		if err := t.unindexMessage(m.Pos); err != nil {
 			return err
 		}
 		if _, err := t.exec(`UPDATE events SET text = '' WHERE chat_id = ? AND seq > ? AND type = 'edit' AND target = ?`, chatID, seq, seq); err != nil {

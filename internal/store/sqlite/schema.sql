@@ -95,3 +95,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE UNIQUE INDEX IF NOT EXISTS events_chat_seq ON events(chat_id, seq);
 -- Idempotent sends: one message per (sender, client id).
 CREATE UNIQUE INDEX IF NOT EXISTS events_client ON events(actor_id, client_id) WHERE client_id IS NOT NULL;
+
+-- Message search: the folded search terms of each live message
+-- (internal/textnorm), keyed by the message's position. Contentless: the
+-- text itself is in events; a row is deleted when its message is.
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
+);

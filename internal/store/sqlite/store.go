@@ -61,6 +61,10 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("init meta: %w", err)
 	}
+	if err := indexExisting(wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("index messages for search: %w", err)
+	}
 	rdb, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
 	if err != nil {
 		wdb.Close()

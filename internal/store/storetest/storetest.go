@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"ReadsAndResync", testReadsAndResync},
 		{"NonMemberWrites", testNonMemberWrites},
+		{"Search", testSearch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
