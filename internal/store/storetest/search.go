@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/textnorm/textnormtest"
 )
 
 // testSearch: search finds what was written whichever variant of a letter
@@ -84,4 +86,28 @@ func texts(evs []domain.Event) []string {
 		out[i] = e.Text
 	}
 	return out
+}
+
+// testSearchSpellings: for every group of spellings in textnormtest, a
+// message written in one spelling is found by every other.
+func testSearchSpellings(t *testing.T, open Opener) {
+	s := open(t, &Recorder{})
+	a, b := user(t, s, "spell_a"), user(t, s, "spell_b")
+	g := group(t, s, a.ID, b.ID)
+	for i, grp := range textnormtest.Groups {
+		if len(domain.SearchTerms(grp.Forms[0])) == 0 {
+			continue // punctuation-only groups have nothing to search for
+		}
+		m := send(t, s, g.ID, a.ID, "spell"+strconv.Itoa(i), grp.Forms[0])
+		for _, form := range grp.Forms {
+			got := ok(s.SearchMessages(ctx, b.ID, g.ID, domain.SearchTerms(form), 50, 0)).get(t)
+			found := false
+			for _, e := range got {
+				found = found || e.Seq == m.Seq
+			}
+			if !found {
+				t.Errorf("%s: %q written, %q searched: not found (%v)", grp.Name, grp.Forms[0], form, texts(got))
+			}
+		}
+	}
 }

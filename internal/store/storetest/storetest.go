@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReadsAndResync", testReadsAndResync},
 		{"NonMemberWrites", testNonMemberWrites},
 		{"Search", testSearch},
+		{"SearchSpellings", testSearchSpellings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
