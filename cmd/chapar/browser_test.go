@@ -138,7 +138,10 @@ func TestWebClientTwoUsers(t *testing.T) {
 	}
 
 	// Signing out forgets the token: a reload shows the sign-in form.
-	drive(t, alice, chromedp.Click(chromedp.CSS(`button.settings`)), chromedp.Click(chromedp.CSS(`.panel button.signout`)),
+	// (The panel's lists load after it opens and move the button down:
+	// wait for them before clicking.)
+	drive(t, alice, chromedp.Click(chromedp.CSS(`button.settings`)), chromedp.WaitVisible(chromedp.CSS(`.settings-panel .sessions li`)),
+		chromedp.Click(chromedp.CSS(`.panel button.signout`)),
 		chromedp.WaitVisible(chromedp.CSS(`form.signin`)),
 		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form.signin`)))
 	token, err := chromedp.Run(alice, chromedp.Evaluate[string](`localStorage.getItem("chapar.token") || ""`))

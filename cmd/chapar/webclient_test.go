@@ -404,7 +404,8 @@ func TestWebClientSmallScreen(t *testing.T) {
 	waitJS(t, b, noOverflow)
 	screenshot(t, b, "phone-conversation-en.png")
 	drive(t, b, click(`button.back`), chromedp.WaitVisible(chromedp.CSS(`nav.chats`)))
-	drive(t, b, click(`button.settings`), click(`.settings-panel button.lang`), click(`.panel button.close`))
+	drive(t, b, click(`button.settings`), chromedp.WaitVisible(chromedp.CSS(`.settings-panel .sessions li`)),
+		click(`.settings-panel button.lang`), click(`.panel button.close`))
 	openChat(t, b, "omid_phone")
 	waitJS(t, b, noOverflow)
 	screenshot(t, b, "phone-conversation-fa.png")
