@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -109,11 +111,19 @@ func testSlowClient(t *testing.T, urls []string) {
 			}()
 		}
 	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	// Now the slow client reads: it finds the stream cut off with 4008.
+	// As soon as its node has cut the slow client off, it starts reading
+	// (a client that stayed silent past the write timeout would be dropped
+	// without the close frame): it finds the stream cut off with 4008.
+	cut := make(chan struct{})
+	go func() {
+		defer close(cut)
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if metricValue(t, node(0), "chapar_websockets_slow_closed_total") >= 1 {
+				return
+			}
+		}
+	}()
+	<-cut
 	drained := make(chan struct{})
 	go func() { drain(ss); close(drained) }()
 	select {
@@ -123,6 +133,10 @@ func testSlowClient(t *testing.T, urls []string) {
 	}
 	if code := client.CloseCode(ss.Err()); code != 4008 {
 		t.Fatalf("close code %d (%v), want 4008", code, ss.Err())
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 	// Resuming from where it started, it gets every message once, in order.
 	_, replay := connect(t, onNodes(slow, urls)[len(urls)-1], &start)
@@ -220,4 +234,22 @@ func FuzzConfigFile(f *testing.F) {
 			t.Fatalf("accepted an invalid config: %+v", cfg)
 		}
 	})
+}
+
+// metricValue reads one unlabelled metric from a server's /metrics (0 if
+// it is not there).
+func metricValue(t *testing.T, url, name string) float64 {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return 0
 }

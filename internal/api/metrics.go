@@ -64,6 +64,9 @@ func registerSocketGauge(reg *prometheus.Registry, wss *ws.Server) {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "chapar_websockets_open", Help: "Open WebSocket connections.",
 	}, func() float64 { return float64(wss.Count()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "chapar_websockets_slow_closed_total", Help: "WebSockets cut off (4008) because the client read too slowly.",
+	}, func() float64 { return float64(wss.SlowClosed()) }))
 }
 
 // Commit records one store commit (sqlite.Metrics).

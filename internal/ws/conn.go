@@ -101,6 +101,7 @@ func (c *Conn) push(op ws.OpCode, data []byte) bool {
 	case c.closing:
 		return false
 	case c.qlen+1 > cfg.QueueFrames || c.qbytes+len(data) > cfg.QueueBytes:
+		c.srv.slowClosed.Add(1)
 		c.closeLocked(closeSlowConsumer, "slow consumer", true)
 		return false
 	}

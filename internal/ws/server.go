@@ -83,12 +83,14 @@ const shardCount = 64
 // Server upgrades HTTP requests and keeps the live connections, to ping
 // them and to close them all at shutdown.
 type Server struct {
-	cfg     Config
-	shards  [shardCount]shard
-	count   atomic.Int64
-	next    atomic.Uint32 // picks the next connection's shard
-	stopped atomic.Bool
-	stop    chan struct{} // closed by Shutdown: ends the ping loop
+	cfg    Config
+	shards [shardCount]shard
+	count  atomic.Int64
+	// slowClosed counts connections cut off because their queue overflowed.
+	slowClosed atomic.Int64
+	next       atomic.Uint32 // picks the next connection's shard
+	stopped    atomic.Bool
+	stop       chan struct{} // closed by Shutdown: ends the ping loop
 }
 
 type shard struct {
@@ -109,6 +111,10 @@ func NewServer(cfg Config) *Server {
 
 // Count is the number of connections whose Serve has not returned.
 func (s *Server) Count() int { return int(s.count.Load()) }
+
+// SlowClosed is how many connections were cut off (4008) for reading too
+// slowly since the server started.
+func (s *Server) SlowClosed() int64 { return s.slowClosed.Load() }
 
 // Upgrade answers the WebSocket handshake (no subprotocol, no extensions).
 // On failure it has already answered the request with an HTTP error. The
