@@ -395,5 +395,5 @@ func TestClusterPresence(t *testing.T) {
 // node.
 func TestClusterSlowClient(t *testing.T) {
 	env := newClusterEnv(t)
-	testSlowClient(t, []string{env.startNode(t).URL, env.startNode(t).URL, env.startNode(t).URL})
+	testSlowClient(t, []string{env.startNode(t).URL, env.startNode(t).URL, env.startNode(t).URL}, false)
 }

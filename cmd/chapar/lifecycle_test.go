@@ -59,13 +59,19 @@ func TestGracefulShutdown(t *testing.T) {
 // position and gets everything.
 func TestSlowClientIsCutOffAndResyncs(t *testing.T) {
 	srv := startServer(t, t.TempDir())
-	testSlowClient(t, []string{srv.URL})
+	testSlowClient(t, []string{srv.URL}, true)
 }
 
 // testSlowClient runs the slow-client check against the nodes at urls: the
 // slow client on the first, the senders on the others, and the resync on
 // the last.
-func testSlowClient(t *testing.T, urls []string) {
+//
+// With exactCode, the cut-off must be the 4008 close frame. A cluster run
+// under a loaded machine may instead see the connection dropped (1006): the
+// node gives a silent client WriteTimeout (10 s) to take its close frame,
+// and on two shared cores the test's own reader can be slower than that.
+// Either way the resync must then bring everything.
+func testSlowClient(t *testing.T, urls []string, exactCode bool) {
 	node := func(i int) string { return urls[i%len(urls)] }
 	a, _ := newUser(t, node(1), "alice")
 	slow, slowU := newUser(t, node(0), "slowpoke")
@@ -131,8 +137,10 @@ func testSlowClient(t *testing.T, urls []string) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the slow client's stream was never closed")
 	}
-	if code := client.CloseCode(ss.Err()); code != 4008 {
+	if code := client.CloseCode(ss.Err()); code != 4008 && (exactCode || code != 1006) {
 		t.Fatalf("close code %d (%v), want 4008", code, ss.Err())
+	} else if code != 4008 {
+		t.Logf("the slow client was dropped (%d) rather than sent 4008: the machine was too slow for the write timeout", code)
 	}
 	wg.Wait()
 	if t.Failed() {
