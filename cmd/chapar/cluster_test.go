@@ -313,28 +313,12 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	stop()
 	wg.Wait()
 
-	total := 0
-	for i := range pairs {
-		total += len(acked[i])
-		checkHistory(t, first[i], chats[i], acked[i])
-	}
-	if total == 0 {
-		t.Fatal("nothing was acked")
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for i := range pairs {
-		want := acked[i][len(acked[i])-1].Seq
-		for got[i].maxSeq(chats[i]) < want && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
+	total := checkDelivered(t, first, chats, acked, got, func() {
+		stopReceivers()
+		for _, wait := range waits {
+			wait()
 		}
-	}
-	stopReceivers()
-	for _, wait := range waits {
-		wait()
-	}
-	for i := range pairs {
-		got[i].check(t, chats[i], acked[i])
-	}
+	})
 	t.Logf("%d node kills, %d messages acked, every one stored once and delivered once", kills, total)
 }
 
