@@ -6,30 +6,13 @@ import (
 	"fmt"
 
 	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/store/rowmap"
 	"github.com/jackc/pgx/v5"
 )
 
-const eventCols = `chat_id, seq, pos, type, actor_id, date, COALESCE(client_id, ''), text, reply_to,
-	fwd_chat, fwd_seq, fwd_sender, target, role, edited_at, deleted`
+const eventCols = rowmap.EventCols
 
-func scanEvent(r rowScanner) (domain.Event, error) {
-	var e domain.Event
-	var date, edited int64
-	var fwdChat, fwdSeq, fwdSender int64
-	var role string
-	err := r.Scan(&e.ChatID, &e.Seq, &e.Pos, &e.Type, &e.ActorID, &date, &e.ClientID, &e.Text, &e.ReplyTo,
-		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted)
-	e.Date = fromMS(date)
-	e.Role = domain.Role(role)
-	if edited != 0 {
-		t := fromMS(edited)
-		e.EditedAt = &t
-	}
-	if fwdChat != 0 {
-		e.Forward = &domain.Forward{ChatID: fwdChat, Seq: fwdSeq, SenderID: fwdSender}
-	}
-	return e, err
-}
+func scanEvent(r rowScanner) (domain.Event, error) { return rowmap.ScanEvent(r) }
 
 var scanEvents = collect(scanEvent)
 

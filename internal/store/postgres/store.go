@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/store/rowmap"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -143,12 +144,7 @@ func (s *Store) LastPos(ctx context.Context) (int64, error) {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
+func fromMS(v int64) time.Time { return rowmap.FromMS(v) }
 
 func nullStr(s string) any {
 	if s == "" {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/store/rowmap"
 	_ "modernc.org/sqlite" // the driver
 )
 
@@ -116,12 +117,7 @@ func (s *Store) LastPos(context.Context) (int64, error) { return s.lastPos.Load(
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
+func fromMS(v int64) time.Time { return rowmap.FromMS(v) }
 
 func nullStr(s string) any {
 	if s == "" {
