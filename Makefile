@@ -1,7 +1,7 @@
 # chapar: run "make test" for every test (what CI runs).
 GO ?= go
 
-.PHONY: test run build vet bench fuzz
+.PHONY: test run build vet bench bench-search fuzz
 
 test: vet
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -17,7 +17,12 @@ build:
 	$(GO) build -o bin/ ./cmd/...
 
 bench:
-	$(GO) test -run XXX -bench . -benchtime 2s ./internal/...
+	$(GO) test -run XXX -bench . -skip SearchMillion -benchtime 2s ./internal/...
+
+# bench-search measures search over 1,000,000 messages in both stores; the
+# first run builds the corpora (minutes; kept in $TMPDIR and PostgreSQL).
+bench-search:
+	$(GO) test -run XXX -bench SearchMillion -benchtime 200x -timeout 0 ./internal/store/sqlite ./internal/store/postgres
 
 # fuzz runs each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

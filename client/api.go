@@ -168,11 +168,9 @@ func (c *Client) chat(ctx context.Context, method, path string, in any) (*Chat, 
 	return &ch, nil
 }
 
-// SetTitle renames a group; it answers the title_changed event.
-func (c *Client) SetTitle(ctx context.Context, chatID int64, title string) (*Event, error) {
-	return c.event(ctx, http.MethodPatch, chatPath(chatID), nil, struct {
-		Title string `json:"title"`
-	}{title})
+// SetTitle renames a group or channel.
+func (c *Client) SetTitle(ctx context.Context, chatID int64, title string) (*Chat, error) {
+	return c.UpdateChat(ctx, chatID, ChatUpdate{Title: &title})
 }
 
 // Members lists a chat's members ordered by user id, starting after the

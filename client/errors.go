@@ -37,6 +37,9 @@ type APIError struct {
 	Message string `json:"message"`
 	// RetryAfter is the server's Retry-After, for rate_limited answers.
 	RetryAfter time.Duration `json:"-"`
+	// RetrySeconds is how a WebSocket error frame says it (RetryAfter is
+	// set from it).
+	RetrySeconds int `json:"retry_after,omitempty"`
 }
 
 // Error reads "<message> (<code>)", the form the CLI prints.

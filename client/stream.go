@@ -576,6 +576,7 @@ func (s *Stream) readOne() (f Frame, ok bool, err error) {
 	f.Raw = p
 	if f.Type == FrameError && f.Error != nil && f.Error.Status == 0 {
 		f.Error.Status = statusOfCode[f.Error.Code]
+		f.Error.RetryAfter = time.Duration(f.Error.RetrySeconds) * time.Second
 	}
 	return f, true, nil
 }

@@ -35,8 +35,9 @@ type Auth struct {
 
 // Chat types.
 const (
-	ChatDirect = "direct"
-	ChatGroup  = "group"
+	ChatDirect  = "direct"
+	ChatGroup   = "group"
+	ChatChannel = "channel"
 )
 
 // Member roles.
@@ -60,14 +61,28 @@ type Chat struct {
 	PeerReadSeq  int64     `json:"peer_read_seq"`
 	PeerID       int64     `json:"peer_id,omitempty"` // direct chats: the other member
 	LastMessage  *Event    `json:"last_message,omitempty"`
+
+	// Groups and channels.
+	Username      string   `json:"username,omitempty"` // public chats
+	About         string   `json:"about,omitempty"`
+	Signatures    bool     `json:"signatures,omitempty"`
+	SlowMode      int      `json:"slow_mode,omitempty"` // seconds
+	DefaultRights []string `json:"default_rights,omitempty"`
+	PinnedSeq     int64    `json:"pinned_seq,omitempty"`
+	LinkedChatID  int64    `json:"linked_chat_id,omitempty"`
+	MyRights      []string `json:"my_rights,omitempty"`
+	Joined        bool     `json:"joined,omitempty"` // Chat and ChatByUsername: the caller is a member
 }
 
 // Member is one member of a chat.
 type Member struct {
-	UserID   int64     `json:"user_id"`
-	Role     string    `json:"role"`
-	ReadSeq  int64     `json:"read_seq"`
-	JoinedAt time.Time `json:"joined_at"`
+	UserID   int64      `json:"user_id"`
+	Role     string     `json:"role"`
+	ReadSeq  int64      `json:"read_seq"`
+	JoinedAt time.Time  `json:"joined_at"`
+	Rights   []string   `json:"rights,omitempty"` // an admin's rights
+	Denied   []string   `json:"denied,omitempty"` // a restricted member's denied rights
+	Until    *time.Time `json:"until,omitempty"`
 }
 
 // Event types.
@@ -82,6 +97,9 @@ const (
 	EventRoleChanged   = "role_changed"
 	EventTitleChanged  = "title_changed"
 	EventRead          = "read"
+	EventInfoChanged   = "info_changed"
+	EventPinned        = "pinned"
+	EventRestricted    = "restricted"
 )
 
 // Forward names the message a forwarded message came from. In a
@@ -109,6 +127,10 @@ type Event struct {
 	Role     string     `json:"role,omitempty"`
 	EditedAt *time.Time `json:"edited_at,omitempty"`
 	Deleted  bool       `json:"deleted,omitempty"`
+	Rights   []string   `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: the denied ones
+	Until    *time.Time `json:"until,omitempty"`
+	Views    int        `json:"views,omitempty"`
+	ForUser  int64      `json:"for_user,omitempty"` // a private event: only this user gets it
 }
 
 // RegisterRequest creates an account.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +168,39 @@ func TestRunRefusesBadFlags(t *testing.T) {
 	} {
 		if code := run(args, io.Discard, io.Discard); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// TestMain lets the test binary stand in for chapar-bench when the channel
+// scenario starts its audience processes (os.Executable is this binary).
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "channel-audience" {
+		os.Exit(runAudience(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestChannelAgainstRelay(t *testing.T) {
+	url := startRelay(t)
+	for _, c := range []*channelScenario{
+		{subscribers: 120, users: 40, posts: 12, rate: 200, perProcess: 18000}, // one process
+		{subscribers: 120, users: 40, posts: 12, rate: 200, perProcess: 50},    // three: the parent and two children
+	} {
+		res, err := c.run(testContext(t), testBench(t, url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 12 * 120
+		if res.Sent != 12 || res.Expected != want || res.Delivered != want || res.Lost != 0 || res.Duplicated != 0 ||
+			res.Misrouted != 0 || res.PostsAllDelivered != 12 {
+			t.Errorf("per process %d: %+v", c.perProcess, res)
+		}
+		if res.AllDeliveredP99ms <= 0 || res.AllDeliveredP50ms > res.AllDeliveredP99ms || res.Samples != want {
+			t.Errorf("per process %d: figures %+v", c.perProcess, res)
+		}
+		if wantProcs := (120 + c.perProcess - 1) / c.perProcess; res.Processes != wantProcs {
+			t.Errorf("processes %d, want %d", res.Processes, wantProcs)
 		}
 	}
 }

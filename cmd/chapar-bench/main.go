@@ -5,6 +5,7 @@
 //	chapar-bench dm    -server URL[,URL…] [-pairs 50] [-messages 100000] [-rate R] [-window W] -json
 //	chapar-bench group -server URL[,URL…] [-members 1000] [-messages 1000] [-rate R] -json
 //	chapar-bench idle  -server URL[,URL…] -clients N -duration D [-users U] -json
+//	chapar-bench channel -server URL[,URL…] [-subscribers 1000] [-posts 100] [-rate 10] -json
 //	chapar-bench relay-server [-addr 127.0.0.1:9100]
 //
 // Every run creates its own users under a random prefix, so runs against
@@ -47,6 +48,7 @@ scenarios:
   dm            pairs of users in direct chats; one of each pair sends, the other receives
   group         one sender, a group's other members each on their own WebSocket
   idle          hold N authenticated WebSockets open
+  channel       one channel's owner posts; S subscriber WebSockets receive (all_delivered_ms per post)
   relay-server  run the no-storage baseline server (-addr 127.0.0.1:9100)
 
 Several servers: -server takes a comma-separated list of the nodes of one
@@ -72,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if name == "relay-server" {
 		return runRelayServer(args, stderr)
 	}
+	if name == "channel-audience" { // a part of a channel run's audience (see channel.go)
+		return runAudience(args, os.Stdin, stdout, stderr)
+	}
 	var sc scenario
 	switch name {
 	case "dm":
@@ -80,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sc = &groupScenario{}
 	case "idle":
 		sc = &idleScenario{}
+	case "channel":
+		sc = &channelScenario{}
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -302,6 +309,15 @@ type result struct {
 	Members        int     `json:"members,omitempty"`
 	DeliveriesPerS float64 `json:"deliveries_per_s,omitempty"`
 
+	// channel
+	Subscribers       int     `json:"subscribers,omitempty"`
+	Processes         int     `json:"processes,omitempty"` // generator processes holding the subscribers' sockets
+	Posts             int     `json:"posts,omitempty"`
+	PostsAllDelivered int     `json:"posts_all_delivered,omitempty"`  // posts every subscriber got
+	AllDeliveredP50ms float64 `json:"all_delivered_p50_ms,omitempty"` // post's ack → its last subscriber's delivery
+	AllDeliveredP99ms float64 `json:"all_delivered_p99_ms,omitempty"`
+	AllDeliveredMaxMs float64 `json:"all_delivered_max_ms,omitempty"`
+
 	// idle
 	Connections      *int    `json:"connections,omitempty"`
 	ConnectFailures  int     `json:"connect_failures,omitempty"`
@@ -391,6 +407,10 @@ func summary(w io.Writer, r *result) {
 		}
 		fmt.Fprintf(w, " over %.2fs; send→deliver p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f; ack p50 %.2f, p99 %.2f\n",
 			r.DurationS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs, r.AckP50ms, r.AckP99ms)
+		if r.Posts > 0 {
+			fmt.Fprintf(w, "  %d of %d posts reached all %d subscribers (%d generator processes); ack → all delivered p50 %.2f ms, p99 %.2f, max %.2f\n",
+				r.PostsAllDelivered, r.Posts, r.Subscribers, r.Processes, r.AllDeliveredP50ms, r.AllDeliveredP99ms, r.AllDeliveredMaxMs)
+		}
 	}
 	fmt.Fprintf(w, "  server RSS %s MB, server CPU %s s, generator CPU %.1f s, setup %.1fs\n",
 		fmtNum(&r.ServerRSSMB), fmtNum(&r.ServerCPUs), r.GenCPUs, r.SetupS)

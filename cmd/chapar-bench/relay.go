@@ -146,6 +146,7 @@ func (r *relay) handler() http.Handler {
 	m.HandleFunc("POST /v1/auth/register", r.register)
 	m.HandleFunc("POST /v1/chats", r.authed(r.createChat))
 	m.HandleFunc("POST /v1/chats/{id}/members", r.authed(r.addMembers))
+	m.HandleFunc("POST /v1/chats/{id}/join", r.authed(r.join))
 	m.HandleFunc("GET /v1/ws", r.socket)
 	m.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "the relay does not serve this endpoint")
@@ -280,9 +281,33 @@ func (r *relay) createChat(w http.ResponseWriter, req *http.Request, u *relayUse
 		}
 		ch := r.newChat("group", in.Title, now, members)
 		writeJSON(w, http.StatusCreated, r.chatJSON(ch, u.id))
+	case "channel": // every subscriber hears every post, as in a group
+		ch := r.newChat("channel", in.Title, now, map[int64]string{u.id: "owner"})
+		writeJSON(w, http.StatusCreated, r.chatJSON(ch, u.id))
 	default:
-		writeError(w, http.StatusBadRequest, "invalid_argument", "type: must be direct or group")
+		writeError(w, http.StatusBadRequest, "invalid_argument", "type: must be direct, group or channel")
 	}
+}
+
+// join subscribes the caller to a channel.
+func (r *relay) join(w http.ResponseWriter, req *http.Request, u *relayUser) {
+	id, _ := strconv.ParseInt(req.PathValue("id"), 10, 64)
+	r.mu.RLock()
+	ch := r.chats[id]
+	r.mu.RUnlock()
+	if ch == nil || ch.typ != "channel" {
+		writeError(w, http.StatusNotFound, "not_found", "chat not found")
+		return
+	}
+	ch.mu.Lock() // lock order: chat, then relay
+	if ch.members[u.id] == "" {
+		ch.members[u.id] = "member"
+	}
+	r.mu.RLock()
+	out := r.chatJSON(ch, u.id)
+	r.mu.RUnlock()
+	ch.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
 }
 
 // newChat makes a chat whose first event is chat_created; r.mu is held.

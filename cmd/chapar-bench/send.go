@@ -20,13 +20,14 @@ type outbox struct {
 	fanout int // receivers each acked message owes a delivery to
 	snd    *sender
 	sendAt []atomic.Int64 // ns since the run's start; 0 = not sent
+	ackAt  []atomic.Int64 // when the ack came
 	acked  atomicBitset
 	next   atomic.Int64 // closed loop: the next message number to send
 }
 
 func newOutbox(k int, snd *sender, quota, fanout int) *outbox {
 	return &outbox{k: k, snd: snd, quota: quota, fanout: fanout,
-		sendAt: make([]atomic.Int64, quota), acked: newAtomicBitset(quota)}
+		sendAt: make([]atomic.Int64, quota), ackAt: make([]atomic.Int64, quota), acked: newAtomicBitset(quota)}
 }
 
 // sentAt is when message n was sent, or 0 for a number not ours.
@@ -119,7 +120,9 @@ func (o *outbox) sendLoop(ctx context.Context, b *bench, text string, jobs <-cha
 			}
 			continue
 		}
-		acks = append(acks, b.since()-o.sendAt[n].Load())
+		now := b.since()
+		acks = append(acks, now-o.sendAt[n].Load())
+		o.ackAt[n].Store(now)
 		o.acked.set(n)
 		b.expected.Add(int64(o.fanout))
 	}

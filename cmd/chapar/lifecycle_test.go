@@ -89,7 +89,9 @@ func testSlowClient(t *testing.T, urls []string, exactCode bool) {
 	if _, err := a.AddMembers(bg, g.ID, []int64{carolU.ID}); err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Repeat("x", 4000)
+	// 4,000 Persian letters: 8 KB a message, the most one may carry, so
+	// the queue overflows soon even when the senders are slowed down.
+	text := strings.Repeat("ش", 4000)
 	var mu sync.Mutex
 	var last client.Event
 	acked := 0

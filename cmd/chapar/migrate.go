@@ -40,11 +40,23 @@ var migrateTables = []struct {
 	{name: "sessions", columns: []string{"id", "user_id", "token_hash", "device", "created_at", "last_seen_at"}},
 	{name: "blocks", columns: []string{"user_id", "target_id", "created_at"}},
 	{name: "phone_codes", columns: []string{"phone", "code_hash", "expires_at", "attempts"}},
-	{name: "chats", columns: []string{"id", "type", "title", "direct_key", "created_at", "last_seq", "last_pos", "members"}},
-	{name: "members", columns: []string{"chat_id", "user_id", "role", "read_seq", "read_pos", "read_at", "joined_at", "left_seq", "left_pos", "blocked"},
+	{name: "chats", columns: []string{"id", "type", "title", "direct_key", "created_at", "last_seq", "last_pos", "members",
+		"username", "username_lc", "about", "signatures", "slow_mode", "default_rights", "pinned_seq", "linked_chat"},
+		bools: map[string]bool{"signatures": true}},
+	{name: "members", columns: []string{"chat_id", "user_id", "role", "read_seq", "read_pos", "read_at", "joined_at", "left_seq", "left_pos", "blocked",
+		"rights", "denied", "until", "last_sent_at"},
 		bools: map[string]bool{"blocked": true}},
-	{name: "events", columns: []string{"pos", "chat_id", "seq", "type", "actor_id", "date", "client_id", "text", "reply_to", "fwd_chat", "fwd_seq", "fwd_sender", "target", "role", "edited_at", "deleted"},
+	{name: "events", columns: []string{"pos", "chat_id", "seq", "type", "actor_id", "date", "client_id", "text", "reply_to", "fwd_chat", "fwd_seq", "fwd_sender", "target", "role", "edited_at", "deleted",
+		"views", "anon"},
 		bools: map[string]bool{"deleted": true}},
+	{name: "user_events", columns: []string{"pos", "user_id", "chat_id", "type", "actor_id", "target", "role", "rights", "until", "date"}},
+	{name: "views", columns: []string{"chat_id", "seq", "user_id"}},
+	{name: "reactions", columns: []string{"chat_id", "seq", "user_id", "emoji"}},
+	{name: "reaction_counts", columns: []string{"chat_id", "seq", "emoji", "n"}},
+	{name: "invites", columns: []string{"code", "chat_id", "creator_id", "name", "created_at", "expires_at", "usage_limit", "uses", "needs_approval", "revoked"},
+		bools: map[string]bool{"needs_approval": true, "revoked": true}},
+	{name: "join_requests", columns: []string{"chat_id", "user_id", "code", "date"}},
+	{name: "admin_log", columns: []string{"id", "chat_id", "actor_id", "action", "target", "detail", "date"}},
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
@@ -117,7 +129,8 @@ func migrateToPostgres(ctx context.Context, dbPath, dsn string) (map[string]int6
 	defer tx.Rollback(context.Background())
 	// The whole target is locked, so that a node started by mistake cannot
 	// write into it halfway; and it must be empty.
-	if _, err := tx.Exec(ctx, `LOCK TABLE users, sessions, blocks, phone_codes, chats, members, events, chapar_pos IN EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, `LOCK TABLE users, sessions, blocks, phone_codes, chats, members, events, user_events, views, reactions,
+		reaction_counts, invites, join_requests, admin_log, chapar_pos IN EXCLUSIVE MODE`); err != nil {
 		return nil, err
 	}
 	var used bool
@@ -137,7 +150,7 @@ func migrateToPostgres(ctx context.Context, dbPath, dsn string) (map[string]int6
 		counts[t.name] = n
 	}
 	// New rows continue after the copied ones.
-	for _, table := range []string{"users", "sessions", "chats"} {
+	for _, table := range []string{"users", "sessions", "chats", "admin_log"} {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), GREATEST((SELECT max(id) FROM %s), 1), (SELECT max(id) IS NOT NULL FROM %s))`, table, table, table)); err != nil {
 			return nil, fmt.Errorf("%s ids: %w", table, err)
 		}

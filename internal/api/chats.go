@@ -8,10 +8,13 @@ import (
 
 func (s *Server) createChat(w http.ResponseWriter, r *http.Request, sess domain.Session) {
 	var req struct {
-		Type    string  `json:"type"`
-		UserID  int64   `json:"user_id"`
-		Title   string  `json:"title"`
-		Members []int64 `json:"members"`
+		Type       string  `json:"type"`
+		UserID     int64   `json:"user_id"`
+		Title      string  `json:"title"`
+		Members    []int64 `json:"members"`
+		Username   string  `json:"username"`   // channels
+		About      string  `json:"about"`      // channels
+		Signatures bool    `json:"signatures"` // channels
 	}
 	if err := decode(w, r, &req); err != nil {
 		s.reply(w, 0, nil, err)
@@ -29,6 +32,14 @@ func (s *Server) createChat(w http.ResponseWriter, r *http.Request, sess domain.
 			status = http.StatusCreated
 		}
 		s.reply(w, status, viewChat(c), err)
+	case "channel":
+		if req.UserID != 0 || req.Members != nil {
+			s.reply(w, 0, nil, domain.Invalid("members", "people subscribe to a channel themselves"))
+			return
+		}
+		c, err := s.svc.CreateChannel(r.Context(), sess.UserID, req.Title,
+			domain.ChatInfo{Username: req.Username, About: req.About, Signatures: req.Signatures})
+		s.reply(w, http.StatusCreated, viewChat(c), err)
 	case "group":
 		if req.UserID != 0 {
 			s.reply(w, 0, nil, domain.Invalid("user_id", "a group takes members, not user_id"))
@@ -37,7 +48,7 @@ func (s *Server) createChat(w http.ResponseWriter, r *http.Request, sess domain.
 		c, err := s.svc.CreateGroup(r.Context(), sess.UserID, req.Title, req.Members)
 		s.reply(w, http.StatusCreated, viewChat(c), err)
 	default:
-		s.reply(w, 0, nil, domain.Invalid("type", `must be "direct" or "group"`))
+		s.reply(w, 0, nil, domain.Invalid("type", `must be "direct", "group" or "channel"`))
 	}
 }
 
@@ -50,28 +61,21 @@ func (s *Server) chats(w http.ResponseWriter, r *http.Request, sess domain.Sessi
 	s.reply(w, http.StatusOK, map[string]any{"chats": out}, err)
 }
 
+// chat is one of the caller's chats, or the preview of a public chat they
+// are not in (joined: false).
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, sess domain.Session) {
 	id, err := pathID(r, "id", "chat")
-	var c domain.ChatSummary
-	if err == nil {
-		c, err = s.svc.Chat(r.Context(), sess.UserID, id)
+	if err != nil {
+		s.reply(w, 0, nil, err)
+		return
 	}
-	s.reply(w, http.StatusOK, viewChat(c), err)
-}
-
-func (s *Server) setTitle(w http.ResponseWriter, r *http.Request, sess domain.Session) {
-	var req struct {
-		Title string `json:"title"`
+	c, m, err := s.svc.Preview(r.Context(), sess.UserID, id)
+	if err != nil || !m.Active() {
+		s.preview(w, c, m, err)
+		return
 	}
-	id, err := pathID(r, "id", "chat")
-	if err == nil {
-		err = decode(w, r, &req)
-	}
-	var ev domain.Event
-	if err == nil {
-		ev, err = s.svc.SetTitle(r.Context(), sess.UserID, id, req.Title)
-	}
-	s.reply(w, http.StatusOK, ev, err)
+	cs, err := s.svc.Chat(r.Context(), sess.UserID, id)
+	s.reply(w, http.StatusOK, previewView{chatView: viewChat(cs), Joined: true}, err)
 }
 
 func (s *Server) members(w http.ResponseWriter, r *http.Request, sess domain.Session) {
@@ -84,7 +88,7 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request, sess domain.Ses
 	}
 	out := make([]memberView, 0, len(list))
 	for _, m := range list {
-		out = append(out, memberView{UserID: m.UserID, Role: string(m.Role), ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt})
+		out = append(out, viewMember(m))
 	}
 	s.reply(w, http.StatusOK, map[string]any{"members": out}, err)
 }

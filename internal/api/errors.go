@@ -38,6 +38,10 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RetryAfter (seconds) is set on rate_limited error frames on the
+	// WebSocket, which have no Retry-After header; HTTP answers carry the
+	// header instead.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // clientError turns any error into what a client may see: domain errors

@@ -165,17 +165,51 @@ type chatView struct {
 	PeerReadSeq int64         `json:"peer_read_seq"`
 	PeerID      int64         `json:"peer_id,omitempty"`
 	LastMessage *domain.Event `json:"last_message,omitempty"`
+	// groups and channels
+	Username      string   `json:"username,omitempty"`
+	About         string   `json:"about,omitempty"`
+	Signatures    bool     `json:"signatures,omitempty"`
+	SlowMode      int      `json:"slow_mode,omitempty"`
+	DefaultRights []string `json:"default_rights,omitempty"`
+	PinnedSeq     int64    `json:"pinned_seq,omitempty"`
+	LinkedChatID  int64    `json:"linked_chat_id,omitempty"`
+	MyRights      []string `json:"my_rights,omitempty"` // what the caller may do
 }
 
 func viewChat(c domain.ChatSummary) chatView {
-	return chatView{ID: c.ID, Type: string(c.Type), Title: c.Title, CreatedAt: c.CreatedAt, Role: string(c.Role),
+	v := chatView{ID: c.ID, Type: string(c.Type), Title: c.Title, CreatedAt: c.CreatedAt, Role: string(c.Role),
 		Members: c.Members, LastSeq: c.LastSeq, ReadSeq: c.ReadSeq, Unread: c.Unread, PeerReadSeq: c.PeerReadSeq,
-		PeerID: c.PeerID, LastMessage: c.LastMessage}
+		PeerID: c.PeerID, LastMessage: c.LastMessage, Username: c.Username, About: c.About, Signatures: c.Signatures,
+		SlowMode: c.SlowMode, PinnedSeq: c.PinnedSeq, LinkedChatID: c.LinkedChatID}
+	if c.Type == domain.ChatGroup {
+		v.DefaultRights = c.DefaultRights.Names()
+	}
+	if c.Type != domain.ChatDirect && c.Rights != 0 {
+		v.MyRights = c.Rights.Names()
+	}
+	return v
 }
 
 type memberView struct {
-	UserID   int64     `json:"user_id"`
-	Role     string    `json:"role"`
-	ReadSeq  int64     `json:"read_seq"`
-	JoinedAt time.Time `json:"joined_at"`
+	UserID   int64      `json:"user_id"`
+	Role     string     `json:"role"`
+	ReadSeq  int64      `json:"read_seq"`
+	JoinedAt time.Time  `json:"joined_at"`
+	Rights   []string   `json:"rights,omitempty"` // an admin's
+	Denied   []string   `json:"denied,omitempty"` // a restricted member's
+	Until    *time.Time `json:"until,omitempty"`  // when the restriction ends
+}
+
+func viewMember(m domain.Member) memberView {
+	v := memberView{UserID: m.UserID, Role: string(m.Role), ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt}
+	if m.Role == domain.RoleAdmin {
+		v.Rights = m.Rights.Names()
+	}
+	if m.Denied != 0 && domain.InForce(m.Until, time.Now()) {
+		v.Denied = m.Denied.Names()
+		if !m.Until.IsZero() {
+			v.Until = &m.Until
+		}
+	}
+	return v
 }

@@ -160,7 +160,8 @@ func (c *socketClient) sendJSON(v any) {
 }
 
 func (c *socketClient) sendError(id json.RawMessage, err error) {
-	_, d, _ := clientError(c.s.log, err)
+	_, d, retry := clientError(c.s.log, err)
+	d.RetryAfter = retry
 	c.sendJSON(struct {
 		Type  string          `json:"type"`
 		ID    json.RawMessage `json:"id,omitempty"`
@@ -218,8 +219,9 @@ func (c *socketClient) hello(f clientFrame) {
 const replayBatch = 256
 
 // replay sends the events in (from, upto], then whatever arrived live
-// meanwhile, then goes live. It waits for the socket to drain between
-// batches, so a long replay never overflows the client's queue.
+// meanwhile, then goes live. Each frame waits for room in the socket's
+// queue (SendPaced), so a long replay of large messages to a slow client
+// never overflows the queue: it goes as fast as the client reads.
 func (c *socketClient) replay(from, upto int64) {
 	ctx := context.Background()
 	sent := from
@@ -235,12 +237,9 @@ func (c *socketClient) replay(from, upto int64) {
 			if len(evs) == 0 {
 				break
 			}
-			if !c.conn.WaitQueue(ctx, c.conn.QueueLimit()/2) {
-				return // closed
-			}
 			for i := range evs {
-				if !c.conn.Send(hub.EventFrame(&evs[i])) {
-					return
+				if !c.conn.SendPaced(ctx, hub.EventFrame(&evs[i])) {
+					return // closed
 				}
 			}
 			sent = evs[len(evs)-1].Pos

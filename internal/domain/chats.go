@@ -46,7 +46,8 @@ func (s *Service) CreateGroup(ctx context.Context, userID int64, title string, m
 	if len(members)+1 > s.cfg.MaxGroupSize {
 		return ChatSummary{}, Invalid("members", "a group holds at most %d members", s.cfg.MaxGroupSize)
 	}
-	c, _, _, err := s.store.CreateChat(ctx, NewChat{Type: ChatGroup, Title: title, CreatorID: userID, Members: members})
+	c, _, _, err := s.store.CreateChat(ctx, NewChat{Type: ChatGroup, Title: title, CreatorID: userID, Members: members,
+		Info: ChatInfo{DefaultRights: GroupDefaultRights}})
 	if err != nil {
 		return ChatSummary{}, err
 	}
@@ -92,7 +93,7 @@ func (s *Service) group(ctx context.Context, chatID, userID int64) (Chat, Member
 	if err != nil {
 		return Chat{}, Member{}, err
 	}
-	if c.Type != ChatGroup {
+	if c.Type == ChatDirect {
 		return Chat{}, Member{}, Errorf(KindForbidden, "direct chats have no members to manage")
 	}
 	return c, m, nil
@@ -100,25 +101,29 @@ func (s *Service) group(ctx context.Context, chatID, userID int64) (Chat, Member
 
 func isAdmin(r Role) bool { return r == RoleOwner || r == RoleAdmin }
 
-// SetTitle renames a group (admins and the owner).
+// SetTitle renames a group or channel (the change_info right).
 func (s *Service) SetTitle(ctx context.Context, userID, chatID int64, title string) (Event, error) {
 	if err := validTitle(title); err != nil {
 		return Event{}, err
 	}
-	_, m, err := s.group(ctx, chatID, userID)
-	if err != nil {
+	if _, err := s.managed(ctx, chatID, userID, RightChangeInfo); err != nil {
 		return Event{}, err
-	}
-	if !isAdmin(m.Role) {
-		return Event{}, Errorf(KindForbidden, "only admins can change the title")
 	}
 	return s.store.SetTitle(ctx, chatID, userID, title)
 }
 
-// Members lists a chat's members, a page at a time.
+// Members lists a chat's members, a page at a time. A channel's
+// subscribers are listed to its admins only.
 func (s *Service) Members(ctx context.Context, userID, chatID, after int64, limit int) ([]Member, error) {
-	if _, err := s.member(ctx, chatID, userID); err != nil {
+	a, err := s.access(ctx, chatID, userID)
+	if err != nil {
 		return nil, err
+	}
+	if !a.isMember() {
+		return nil, Errorf(KindNotFound, "chat not found")
+	}
+	if a.chat.Type == ChatChannel && !isAdmin(a.member.Role) {
+		return nil, Errorf(KindForbidden, "only admins see a channel's subscribers")
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 200
@@ -131,8 +136,12 @@ func (s *Service) AddMembers(ctx context.Context, userID, chatID int64, userIDs 
 	if len(userIDs) == 0 || len(userIDs) > 200 {
 		return nil, Invalid("user_ids", "give 1-200 users")
 	}
-	if _, _, err := s.group(ctx, chatID, userID); err != nil {
+	a, err := s.managed(ctx, chatID, userID, RightInvite)
+	if err != nil {
 		return nil, err
+	}
+	if a.chat.Type == ChatChannel {
+		return nil, Errorf(KindForbidden, "people subscribe to a channel themselves; share its link")
 	}
 	return s.store.AddMembers(ctx, chatID, userID, uniq(userIDs), s.cfg.MaxGroupSize)
 }
@@ -146,15 +155,16 @@ func (s *Service) RemoveMember(ctx context.Context, userID, chatID, targetID int
 	if targetID == userID {
 		return s.leave(ctx, m)
 	}
-	t, err := s.store.Member(ctx, chatID, targetID)
-	if err != nil || !t.Active() {
-		return nil, Errorf(KindNotFound, "not a member of this chat")
+	a, err := s.managed(ctx, chatID, userID, RightBan)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case m.Role == RoleOwner:
-	case m.Role == RoleAdmin && t.Role == RoleMember:
-	default:
-		return nil, Errorf(KindForbidden, "you cannot remove this member")
+	t, err := s.target(ctx, a, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if !t.Active() {
+		return nil, Errorf(KindNotFound, "not a member of this chat")
 	}
 	return s.store.RemoveMember(ctx, chatID, userID, targetID, 0)
 }

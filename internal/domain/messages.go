@@ -31,7 +31,7 @@ func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event,
 	if r.ReplyTo < 0 {
 		return Event{}, false, Invalid("reply_to", "must be a message's seq")
 	}
-	nm := NewMessage{ChatID: r.ChatID, SenderID: userID, ClientID: r.ClientID, Text: r.Text, ReplyTo: r.ReplyTo}
+	nm := NewMessage{ChatID: r.ChatID, SenderID: userID, ClientID: r.ClientID, Text: r.Text, ReplyTo: r.ReplyTo, Need: RightPost}
 	if r.Forward != nil {
 		if r.Text != "" {
 			return Event{}, false, Invalid("text", "a forward carries the original text; leave text empty")
@@ -48,14 +48,65 @@ func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event,
 	} else if err := validText("text", r.Text, 1, s.cfg.MaxTextLen); err != nil {
 		return Event{}, false, err
 	}
-	// Membership and blocks are checked by the store inside the
+	// Membership, rights and blocks are checked by the store inside the
 	// transaction, with no extra read on this path.
-	return s.store.AppendMessage(ctx, nm)
+	ev, dup, err := s.store.AppendMessage(ctx, nm)
+	if err == nil {
+		s.discuss(ctx, userID, ev)
+	}
+	return ev, dup, err
 }
 
-// readableMessage returns a live message in a chat the caller is in.
+// discuss copies a channel post into the channel's discussion group, as a
+// forward sent by the poster, where subscribers comment on it by replying.
+// The copy's client_id is made from the post's, so a resent post (or a
+// copy lost to a crash, made again when the post is resent) is copied
+// once. A poster who is not in the group, or may not post there, is not
+// copied: the post itself stands either way.
+func (s *Service) discuss(ctx context.Context, userID int64, post Event) {
+	if t, err := s.chatType(ctx, post.ChatID); err != nil || t != ChatChannel {
+		return
+	}
+	c, err := s.store.Chat(ctx, post.ChatID)
+	if err != nil || c.LinkedChatID == 0 {
+		return
+	}
+	_, _, err = s.store.AppendMessage(ctx, NewMessage{ChatID: c.LinkedChatID, SenderID: userID, Need: RightPost,
+		ClientID: fmt.Sprintf("discuss.%d.%d", post.ChatID, post.Seq), Text: post.Text,
+		Forward: &Forward{ChatID: post.ChatID, Seq: post.Seq}})
+	if err != nil {
+		s.log.Debug("post not copied to its discussion group", "chat", post.ChatID, "seq", post.Seq, "err", err)
+	}
+}
+
+// chatType is a chat's type, which never changes, from a bounded cache.
+func (s *Service) chatType(ctx context.Context, chatID int64) (ChatType, error) {
+	s.typesMu.Lock()
+	t, ok := s.types[chatID]
+	s.typesMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return "", err
+	}
+	s.typesMu.Lock()
+	if len(s.types) >= maxCachedTypes {
+		clear(s.types)
+	}
+	s.types[chatID] = c.Type
+	s.typesMu.Unlock()
+	return c.Type, nil
+}
+
+// maxCachedTypes bounds the chat type cache (about 40 bytes an entry).
+const maxCachedTypes = 100_000
+
+// readableMessage returns a live message in a chat the caller may read
+// (one they are in, or a public one).
 func (s *Service) readableMessage(ctx context.Context, userID, chatID, seq int64) (Event, error) {
-	if _, err := s.member(ctx, chatID, userID); err != nil {
+	if _, err := s.access(ctx, chatID, userID); err != nil {
 		return Event{}, err
 	}
 	m, err := s.store.Message(ctx, chatID, seq)
@@ -67,9 +118,9 @@ func (s *Service) readableMessage(ctx context.Context, userID, chatID, seq int64
 
 // History pages through a chat's messages: the newest `limit` before
 // `before` if before > 0, else the oldest after `after` if after >= 0, else
-// the newest.
+// the newest. Anyone may read a public chat's history.
 func (s *Service) History(ctx context.Context, userID, chatID, before, after int64, limit int) ([]Event, error) {
-	if _, err := s.member(ctx, chatID, userID); err != nil {
+	if _, err := s.access(ctx, chatID, userID); err != nil {
 		return nil, err
 	}
 	if before < 0 {
@@ -94,9 +145,14 @@ func (s *Service) Edit(ctx context.Context, userID, chatID, seq int64, text stri
 	if err != nil {
 		return Event{}, err
 	}
+	if m.ActorID != userID {
+		// Channel posts are edited by admins with the edit right.
+		a, err := s.managed(ctx, chatID, userID, RightEdit)
+		if err != nil || a.chat.Type != ChatChannel {
+			return Event{}, Errorf(KindForbidden, "you can only edit your own messages")
+		}
+	}
 	switch {
-	case m.ActorID != userID:
-		return Event{}, Errorf(KindForbidden, "you can only edit your own messages")
 	case m.Forward != nil:
 		return Event{}, Errorf(KindForbidden, "forwarded messages cannot be edited")
 	case s.now().Sub(m.Date) > s.cfg.EditWindow:
@@ -113,15 +169,10 @@ func (s *Service) Delete(ctx context.Context, userID, chatID, seq int64) (Event,
 		return Event{}, err
 	}
 	if m.ActorID != userID {
-		me, err := s.member(ctx, chatID, userID)
-		if err != nil {
-			return Event{}, err
-		}
-		c, err := s.store.Chat(ctx, chatID)
-		if err != nil {
-			return Event{}, err
-		}
-		if c.Type != ChatGroup || !isAdmin(me.Role) {
+		if _, err := s.managed(ctx, chatID, userID, RightDelete); err != nil {
+			if IsKind(err, KindNotFound) {
+				return Event{}, err
+			}
 			return Event{}, Errorf(KindForbidden, "you can only delete your own messages")
 		}
 	}
@@ -141,8 +192,12 @@ func (s *Service) MarkRead(ctx context.Context, userID, chatID, seq int64) (Even
 }
 
 // Typing tells the chat's online members that the caller is typing.
+// Nobody sees a channel's admins typing.
 func (s *Service) Typing(ctx context.Context, userID, chatID int64) error {
 	if _, err := s.member(ctx, chatID, userID); err != nil {
+		return err
+	}
+	if c, err := s.store.Chat(ctx, chatID); err != nil || c.Type == ChatChannel {
 		return err
 	}
 	// One signal per user and chat every few seconds is all a typing

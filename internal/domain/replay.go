@@ -4,7 +4,7 @@ import "context"
 
 // Replay walks a user's update stream from one position up to another, in
 // position order: the events of every chat they are (or were, until they
-// left) a member of, and read events. It reads each changed chat a page at
+// left) a member of, read events, and their private events. It reads each changed chat a page at
 // a time and merges the pages, so its memory is bounded however long the
 // user was away, and only chats that changed are touched.
 //
@@ -22,7 +22,7 @@ type Replay struct {
 }
 
 type cursor struct {
-	chatID int64 // 0 for the reads cursor
+	chatID int64 // 0 for the reads cursor, -1 for private events
 	upto   int64
 	after  int64
 	buf    []Event
@@ -48,7 +48,7 @@ func (r *Replay) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.cursors = append(r.cursors, &cursor{after: r.from, upto: r.upto})
+	r.cursors = append(r.cursors, &cursor{after: r.from, upto: r.upto}, &cursor{chatID: -1, after: r.from, upto: r.upto})
 	for _, m := range chats {
 		upto := r.upto
 		if !m.Active() {
@@ -64,9 +64,12 @@ func (r *Replay) fill(ctx context.Context, c *cursor) error {
 		return nil
 	}
 	var err error
-	if c.chatID == 0 {
+	switch c.chatID {
+	case 0:
 		c.buf, err = r.s.store.ReadsAfter(ctx, r.userID, c.after, c.upto, replayPage)
-	} else {
+	case -1:
+		c.buf, err = r.s.store.PrivateAfter(ctx, r.userID, c.after, c.upto, replayPage)
+	default:
 		c.buf, err = r.s.store.EventsAfter(ctx, c.chatID, c.after, c.upto, replayPage)
 	}
 	if err != nil {

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/chapar/chapar/internal/textnorm"
@@ -23,15 +22,8 @@ const (
 // finds ی, ك finds ک, ۱۲ finds 12 and "می‌روم" finds "میروم"; the last word
 // also matches as a prefix.
 func (s *Service) SearchMessages(ctx context.Context, userID int64, query string, chatID int64, limit, offset int) ([]Event, error) {
-	switch {
-	case !utf8.ValidString(query):
-		return nil, Invalid("q", "must be UTF-8")
-	case utf8.RuneCountInString(query) > maxSearchQuery:
-		return nil, Invalid("q", "must be at most %d characters", maxSearchQuery)
-	case limit < 1 || limit > maxSearchLimit:
-		return nil, Invalid("limit", "must be 1-%d", maxSearchLimit)
-	case offset < 0 || offset > maxSearchOffset:
-		return nil, Invalid("offset", "must be 0-%d", maxSearchOffset)
+	if err := s.checkQuery(userID, query, limit, offset, maxSearchLimit); err != nil {
+		return nil, err
 	}
 	terms := SearchTerms(query)
 	if len(terms) == 0 {
@@ -45,13 +37,13 @@ func (s *Service) SearchMessages(ctx context.Context, userID int64, query string
 			return nil, err
 		}
 	}
-	key := strconv.FormatInt(userID, 10)
-	if no, wait := s.searchLimit.blocked(key); no {
-		return nil, rateLimited(wait)
-	}
-	s.searchLimit.hit(key)
 	return s.store.SearchMessages(ctx, userID, chatID, terms, limit, offset)
 }
+
+// SearchWindow is how many of the newest matches a search ranks: stores
+// walk their index newest first and stop there, so that a common word
+// costs no more than a rare one. Older matches are found with more words.
+const SearchWindow = 1000
 
 // maxTermRunes bounds a search term. Nobody searches for a longer word, and
 // indexes have limits (PostgreSQL refuses lexemes over 2 KB): a longer word

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -104,6 +105,9 @@ type Service struct {
 	typingLimit *limiter
 	sendLimit   *limiter
 	searchLimit *limiter
+
+	typesMu sync.Mutex
+	types   map[int64]ChatType // see chatType
 }
 
 // Deps are the Service's collaborators; Store is required.
@@ -143,6 +147,7 @@ func NewService(cfg Config, d Deps) *Service {
 		sendLimit:   newLimiter(cfg.SendLimit, 10*time.Second, d.Now),
 		// Searches cost more than sends; a person types a few a minute.
 		searchLimit: newLimiter(60, time.Minute, d.Now),
+		types:       make(map[int64]ChatType),
 	}
 }
 

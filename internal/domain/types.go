@@ -24,12 +24,14 @@ type Session struct {
 	LastSeenAt time.Time
 }
 
-// ChatType is direct (two people) or group.
+// ChatType is direct (two people), group or channel (admins post,
+// subscribers read).
 type ChatType string
 
 const (
-	ChatDirect ChatType = "direct"
-	ChatGroup  ChatType = "group"
+	ChatDirect  ChatType = "direct"
+	ChatGroup   ChatType = "group"
+	ChatChannel ChatType = "channel"
 )
 
 // Role of a member in a chat.
@@ -38,7 +40,10 @@ type Role string
 const (
 	RoleOwner  Role = "owner"
 	RoleAdmin  Role = "admin"
-	RoleMember Role = "member"
+	RoleMember Role = "member" // in a channel: a subscriber
+	// RoleBanned marks an ended membership that may not join again until
+	// the ban's Until (forever if zero).
+	RoleBanned Role = "banned"
 )
 
 // Chat is a conversation with a gap-free sequence of events.
@@ -50,7 +55,19 @@ type Chat struct {
 	LastSeq   int64 // the newest event's seq
 	LastPos   int64 // the newest event's pos (used to find chats changed since a position)
 	Members   int   // active members
+
+	// Groups and channels:
+	Username      string // public chats: their @username (unique with users'); empty if private
+	About         string
+	Signatures    bool   // channels: posts name their author (else actor_id is hidden)
+	SlowMode      int    // groups: seconds a member must wait between messages (0: off)
+	DefaultRights Rights // groups: what members may do
+	PinnedSeq     int64  // the pinned message, 0 if none
+	LinkedChatID  int64  // a channel's discussion group, or the channel a group discusses
 }
+
+// Public reports whether anyone may find, read and join the chat.
+func (c Chat) Public() bool { return c.Username != "" }
 
 // Member is a user's membership of a chat. A member who left or was removed
 // keeps a row with LeftSeq set, so that a resync can still deliver the event
@@ -64,10 +81,18 @@ type Member struct {
 	LeftSeq  int64 // 0 while a member
 	LeftPos  int64 // the position of the event that ended the membership
 	Blocked  bool  // direct chats: one side blocks the other
+
+	// Rights are an admin's powers. Denied are what a restricted member
+	// may not do (taken from the chat's default rights), until Until; for
+	// a banned user, Until is when the ban ends. A zero Until is forever.
+	Rights Rights
+	Denied Rights
+	Until  time.Time
 }
 
-// Active reports whether the membership is current.
-func (m Member) Active() bool { return m.LeftSeq == 0 }
+// Active reports whether the membership is current (a zero Member, no
+// membership at all, is not).
+func (m Member) Active() bool { return m.UserID != 0 && m.LeftSeq == 0 }
 
 // Event types. Every change to a chat is an event with the chat's next seq;
 // "read" events carry a pos but no seq.
@@ -82,6 +107,9 @@ const (
 	EvRoleChanged   = "role_changed"
 	EvTitleChanged  = "title_changed"
 	EvRead          = "read"
+	EvInfoChanged   = "info_changed" // username, about, signatures, slow mode, default rights, linked chat
+	EvPinned        = "pinned"       // target: the pinned seq, 0 to unpin
+	EvRestricted    = "restricted"   // target: the member; rights: denied; until
 )
 
 // Forward names the message a forwarded message came from.
@@ -108,12 +136,23 @@ type Event struct {
 	Role     Role       `json:"role,omitempty"`
 	EditedAt *time.Time `json:"edited_at,omitempty"`
 	Deleted  bool       `json:"deleted,omitempty"`
+	Rights   Rights     `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: what was denied
+	Until    *time.Time `json:"until,omitempty"`  // restricted, member_removed (a ban): when it ends
+	Views    int        `json:"views,omitempty"`  // channel posts: how many users viewed it (at read time)
+	// ForUser marks a private event: it concerns one user and reaches only
+	// their devices (joining or leaving a channel, reads in large chats).
+	// A private event has a pos but no seq.
+	ForUser int64 `json:"for_user,omitempty"`
 }
 
 // InHistory reports whether the event is listed in a chat's history (edits
 // and deletes are applied to the message they change instead).
 func (e *Event) InHistory() bool {
-	return e.Type != EvEdit && e.Type != EvDelete && e.Type != EvRead
+	switch e.Type {
+	case EvEdit, EvDelete, EvRead, EvInfoChanged:
+		return false
+	}
+	return e.ForUser == 0
 }
 
 // ChatSummary is a chat as one member sees it in their chat list.
@@ -125,4 +164,5 @@ type ChatSummary struct {
 	PeerReadSeq int64
 	PeerID      int64 // direct chats: the other member
 	LastMessage *Event
+	Rights      Rights // what the user may do here now (RightsIn)
 }

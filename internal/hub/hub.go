@@ -206,6 +206,10 @@ func (h *Hub) Events(evs []domain.Event) {
 	for i := range evs {
 		ev := &evs[i]
 		frame := EventFrame(ev)
+		if ev.ForUser != 0 {
+			h.private(ev, frame)
+			continue
+		}
 		switch ev.Type {
 		case domain.EvMemberAdded:
 			for _, c := range h.userConns(ev.Target) {
@@ -222,6 +226,20 @@ func (h *Hub) Events(evs []domain.Event) {
 			for _, c := range h.userConns(ev.Target) {
 				h.unsubscribe(c, ev.ChatID)
 			}
+		}
+	}
+}
+
+// private delivers an event to its user's connections only, subscribing
+// them to a chat they joined or unsubscribing them from one they left.
+func (h *Hub) private(ev *domain.Event, frame []byte) {
+	for _, c := range h.userConns(ev.ForUser) {
+		if ev.Type == domain.EvMemberAdded {
+			h.subscribe(c, ev.ChatID)
+		}
+		c.sub.Push(ev.Pos, frame)
+		if ev.Type == domain.EvMemberRemoved || ev.Type == domain.EvMemberLeft {
+			h.unsubscribe(c, ev.ChatID)
 		}
 	}
 }

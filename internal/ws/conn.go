@@ -59,30 +59,33 @@ type outFrame struct {
 // RemoteAddr is the client's address.
 func (c *Conn) RemoteAddr() string { return c.nc.RemoteAddr().String() }
 
-// QueueLimit is the most frames the outgoing queue holds.
-func (c *Conn) QueueLimit() int { return c.srv.cfg.QueueFrames }
-
 // Send queues a text message without blocking. The slice may be shared by
 // many connections: it is only read, never modified. Send returns false if
 // the connection is closed, or if the message would overflow the queue, in
 // which case the connection is closed with 4008 "slow consumer".
 func (c *Conn) Send(frame []byte) bool { return c.push(ws.OpText, frame) }
 
-// WaitQueue waits until at most n frames are queued. It returns false if
-// the connection closed or ctx ended first. It polls: a waiting producer
-// is rare, and a per-connection wake-up channel would cost every idle
+// SendPaced queues a text message once the queue is at most half full, in
+// frames and in bytes, waiting until it is: for a producer that can wait
+// (a replay), so that it never overflows the queue however large its
+// frames, while live frames keep the other half. It returns false if the
+// connection closed or ctx ended first. It polls: a waiting producer is
+// rare, and a per-connection wake-up channel would cost every idle
 // connection.
-func (c *Conn) WaitQueue(ctx context.Context, n int) bool {
+func (c *Conn) SendPaced(ctx context.Context, frame []byte) bool {
+	cfg := &c.srv.cfg
 	for {
 		c.mu.Lock()
-		ok, closing := c.qlen <= n, c.closing
-		c.mu.Unlock()
 		switch {
-		case closing:
+		case c.closing:
+			c.mu.Unlock()
 			return false
-		case ok:
+		case c.qlen == 0 || (c.qlen < cfg.QueueFrames/2 && c.qbytes+len(frame) <= cfg.QueueBytes/2):
+			c.enqueueLocked(ws.OpText, frame)
+			c.mu.Unlock()
 			return true
 		}
+		c.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return false

@@ -524,3 +524,33 @@ func TestPingsAndIdleTimeout(t *testing.T) {
 	alive.Close()
 	<-done
 }
+
+// TestSendPacedNeverOverflows: a producer that paces itself (a replay) may
+// send many times the queue's size in large frames to a client that reads
+// slowly: it waits for room instead of overflowing the queue, and every
+// frame arrives, in order.
+func TestSendPacedNeverOverflows(t *testing.T) {
+	frame := bytes.Repeat([]byte("p"), 64<<10)
+	f := start(t, Config{QueueFrames: 1024, QueueBytes: 1 << 20, WriteTimeout: 5 * time.Second}, false)
+	nc, sc := f.dial(t)
+	const n = 200 // 12.5 MiB through a 1 MiB queue
+	done := make(chan bool, 1)
+	go func() {
+		for range n {
+			if !sc.c.SendPaced(context.Background(), frame) {
+				done <- false
+				return
+			}
+		}
+		done <- true
+	}()
+	time.Sleep(200 * time.Millisecond) // let the queue fill while nobody reads
+	for i := range n {
+		if got := readText(t, nc); len(got) != len(frame) {
+			t.Fatalf("frame %d: %d bytes", i, len(got))
+		}
+	}
+	if !<-done {
+		t.Fatal("SendPaced gave up: the connection was closed")
+	}
+}

@@ -24,12 +24,16 @@ func scanUser(r rowScanner) (domain.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
 	_, err := s.w.do(ctx, 0, func(t *txn) error {
 		u.CreatedAt = t.now
+		// Usernames are unique across users and chats (usernameFree).
+		if err := t.usernameFree(u.Username, 0, 0); err != nil {
+			return err
+		}
 		// DO NOTHING rather than a unique violation, which would abort the
 		// whole batch's transaction.
-		err := t.insertRow(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+		err := t.insertRow(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at, search)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, `+searchVector("$8::text")+`) ON CONFLICT DO NOTHING RETURNING id`,
 			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), nullStr(u.Phone),
-			u.DisplayName, u.Bio, u.PasswordHash, ms(u.CreatedAt)).Scan(&u.ID)
+			u.DisplayName, u.Bio, u.PasswordHash, ms(u.CreatedAt), indexedTerms(u.DisplayName)).Scan(&u.ID)
 		if !errors.Is(err, pgx.ErrNoRows) {
 			if err != nil {
 				return fmt.Errorf("insert user: %w", err)
@@ -69,21 +73,16 @@ func (s *Store) UserByPhone(ctx context.Context, phone string) (domain.User, err
 
 func (s *Store) UpdateUser(ctx context.Context, u domain.User) (domain.User, error) {
 	_, err := s.w.do(ctx, 0, func(t *txn) error {
-		// Checked first so that the usual conflict does not abort the
-		// batch; a name taken by another node a moment ago still fails the
-		// UPDATE below, and the writer then reruns the batch with savepoints.
-		if u.Username != "" {
-			var taken bool
-			if err := t.queryRow(`SELECT EXISTS(SELECT 1 FROM users WHERE username_lc = $1 AND id <> $2)`,
-				strings.ToLower(u.Username), u.ID).Scan(&taken); err != nil {
-				return err
-			}
-			if taken {
-				return domain.Errorf(domain.KindConflict, "username is taken")
-			}
+		// Checked first (by users and chats, under the name's lock) so that
+		// the usual conflict does not abort the batch; should the UPDATE
+		// below still fail on the unique index, the writer reruns the batch
+		// with savepoints.
+		if err := t.usernameFree(u.Username, u.ID, 0); err != nil {
+			return err
 		}
-		ct, err := t.exec(`UPDATE users SET username = $1, username_lc = $2, display_name = $3, bio = $4 WHERE id = $5`,
-			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), u.DisplayName, u.Bio, u.ID)
+		ct, err := t.exec(`UPDATE users SET username = $1, username_lc = $2, display_name = $3, bio = $4,
+				search = `+searchVector("$6::text")+` WHERE id = $5`,
+			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), u.DisplayName, u.Bio, u.ID, indexedTerms(u.DisplayName))
 		if isUnique(err) {
 			return &domain.Error{Kind: domain.KindConflict, Message: "username is taken", Cause: err}
 		}

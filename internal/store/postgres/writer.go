@@ -35,8 +35,11 @@ import (
 //     it sees what every node has committed. An event gets its chat's next
 //     seq at once but no position yet: it waits in txn.events.
 //  3. Take the batch's positions last, in one round trip with the rest:
-//     UPDATE chapar_pos SET last = last + n, insert the events with those
-//     positions, save the chat heads, COMMIT. The counter's row lock is held
+//     first what needs no position (views, admin log entries, slow mode's
+//     send times), then UPDATE chapar_pos SET last = last + n, insert the
+//     events with those positions (chat events into events, private events
+//     into user_events, reads into the members' rows), save the chat heads,
+//     COMMIT. The counter's row lock is held
 //     from that UPDATE to the commit, so transactions that write events
 //     commit one at a time in position order; a transaction that rolls back
 //     rolls the counter back too. Hence once a reader has seen LastPos = N,
@@ -135,9 +138,18 @@ type txn struct {
 	// Read when the batch began, after its chats were locked. A nil entry
 	// means there is no such row. Memberships are stale for a chat whose
 	// members this batch has written (membersWritten).
-	members        map[memberKey]*domain.Member
+	members        map[memberKey]*txMember
 	membersWritten map[int64]bool
 	resends        map[clientKey]*domain.Event
+
+	// What else waits for the commit (undone by revert, by length or by the
+	// undo list): the senders of anonymous posts (by index into events;
+	// the events themselves carry actor 0), when slow-mode senders last
+	// sent, views to count, and admin log entries.
+	anon   map[int]int64
+	sentAt map[memberKey]int64
+	views  []viewMark
+	logs   []domain.LogEntry
 
 	wrote  bool     // the op now running has written to the database
 	broken bool     // a statement failed, so the transaction is aborted
@@ -148,8 +160,13 @@ type txn struct {
 type chatHead struct {
 	seq     int64 // the newest event's seq
 	members int   // active members
-	lastIdx int   // 1 + index in txn.events of the chat's newest event in this batch; 0 if none
-	dirty   bool  // to be saved at commit
+	// What the chat's rows said when it was locked (or created).
+	typ           domain.ChatType
+	defaultRights int64 // domain.Rights
+	signatures    bool
+	slowMode      int  // seconds
+	lastIdx       int  // 1 + index in txn.events of the chat's newest event in this batch; 0 if none
+	dirty         bool // to be saved at commit
 }
 
 type memberKey struct{ chat, user int64 }
@@ -163,6 +180,8 @@ type readMark struct {
 	seq int64
 	idx int // 1 + index in txn.events
 }
+
+type viewMark struct{ chat, seq, user int64 }
 
 type leftMark struct {
 	idx        int // 1 + index in txn.events
@@ -255,9 +274,11 @@ func (w *writer) tryBatch(ctx context.Context, batch []*op, safe bool) (*txn, er
 		reads: make(map[memberKey]readMark),
 		sent:  make(map[clientKey]bool),
 
-		members:        make(map[memberKey]*domain.Member),
+		members:        make(map[memberKey]*txMember),
 		membersWritten: make(map[int64]bool),
 		resends:        make(map[clientKey]*domain.Event),
+		anon:           make(map[int]int64),
+		sentAt:         make(map[memberKey]int64),
 	}
 	conn, err := w.pool.Acquire(ctx)
 	if err != nil {
@@ -327,12 +348,12 @@ func (t *txn) begin(batch []*op) error {
 	if len(ids) > 0 {
 		// ORDER BY sorts before rows are locked, so locks are taken in id
 		// order on every node.
-		b.Queue(`SELECT id, last_seq, members FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids).
+		b.Queue(`SELECT id, `+headCols+` FROM chats WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var id int64
 					h := &chatHead{}
-					if err := rows.Scan(&id, &h.seq, &h.members); err != nil {
+					if err := rows.Scan(append([]any{&id}, h.dest()...)...); err != nil {
 						return err
 					}
 					t.heads[id] = h
@@ -361,17 +382,19 @@ func (t *txn) begin(batch []*op) error {
 	}
 	if len(clientIDs) > 0 {
 		// Lateral, for the same reason: by the (sender, client id) index
-		// whatever the plan.
-		b.Queue(`SELECT e.* FROM unnest($1::bigint[], $2::text[]) AS x(actor_id, client_id)
+		// whatever the plan. The sender comes from x: an anonymous post
+		// reads with actor 0.
+		b.Queue(`SELECT x.actor_id, e.* FROM unnest($1::bigint[], $2::text[]) AS x(actor_id, client_id)
 			CROSS JOIN LATERAL (SELECT `+eventCols+` FROM events
 				WHERE events.actor_id = x.actor_id AND events.client_id = x.client_id AND events.client_id IS NOT NULL) e`, senders, clientIDs).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					e, err := scanEvent(rows)
+					var sender int64
+					e, err := scanEvent(prefixScanner{rows, []any{&sender}})
 					if err != nil {
 						return err
 					}
-					t.resends[clientKey{e.ActorID, e.ClientID}] = &e
+					t.resends[clientKey{sender, e.ClientID}] = &e
 				}
 				return rows.Err()
 			})
@@ -397,6 +420,7 @@ func (t *txn) rollback() {
 // if the batch cannot go on as it is.
 func (t *txn) run(o *op) error {
 	events, lefts, scrubbed := len(t.events), len(t.lefts), len(t.scrubbed)
+	views, logs := len(t.views), len(t.logs)
 	t.wrote, t.undo = false, t.undo[:0]
 	err := o.fn(t)
 	if err == nil {
@@ -409,7 +433,7 @@ func (t *txn) run(o *op) error {
 		}
 		return errSafeMode
 	}
-	t.revert(events, lefts, scrubbed)
+	t.revert(events, lefts, scrubbed, views, logs)
 	if errors.Is(err, errNextBatch) {
 		o.carry = true
 		return nil
@@ -425,6 +449,7 @@ func (t *txn) runSafe(o *op) error {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	events, lefts, scrubbed := len(t.events), len(t.lefts), len(t.scrubbed)
+	views, logs := len(t.views), len(t.logs)
 	t.wrote, t.broken, t.undo = false, false, t.undo[:0]
 	err := o.fn(t)
 	if err == nil {
@@ -439,7 +464,7 @@ func (t *txn) runSafe(o *op) error {
 	}
 	// Rolling back to the savepoint also releases the row locks the op
 	// took, which revert forgets along with the rest.
-	t.revert(events, lefts, scrubbed)
+	t.revert(events, lefts, scrubbed, views, logs)
 	if _, rerr := t.conn.Exec(t.ctx, "ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op"); rerr != nil {
 		return fmt.Errorf("roll back to savepoint: %w (after %v)", rerr, err)
 	}
@@ -453,12 +478,13 @@ func (t *txn) runSafe(o *op) error {
 }
 
 // revert undoes the in-memory changes of the op that just failed.
-func (t *txn) revert(events, lefts, scrubbed int) {
+func (t *txn) revert(events, lefts, scrubbed, views, logs int) {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
 	}
 	t.undo = t.undo[:0]
 	t.events, t.lefts, t.scrubbed = t.events[:events], t.lefts[:lefts], t.scrubbed[:scrubbed]
+	t.views, t.logs = t.views[:views], t.logs[:logs]
 }
 
 // commit takes the batch's positions, stores what waited for them, and
@@ -467,6 +493,10 @@ func (t *txn) revert(events, lefts, scrubbed int) {
 func (t *txn) commit() error {
 	n := int64(len(t.events))
 	b := &pgx.Batch{}
+	// What needs no position goes first, before the counter is locked.
+	t.queueViews(b)
+	t.queueSentAt(b)
+	t.queueLogs(b)
 	var last int64
 	if n > 0 {
 		b.Queue(`UPDATE chapar_pos SET last = last + $1 WHERE id = 1 RETURNING last`, n).
@@ -475,6 +505,7 @@ func (t *txn) commit() error {
 		// rather than take it as an argument, so they can go in the same
 		// round trip: the i-th event (from 1) gets position last - n + i.
 		t.queueEvents(b, n)
+		t.queueUserEvents(b, n)
 		t.queueReads(b, n)
 		t.queueLefts(b, n)
 	}
@@ -503,11 +534,15 @@ func (t *txn) commit() error {
 }
 
 func (t *txn) queueEvents(b *pgx.Batch, n int64) {
-	var idx, chat, seq, actor, replyTo, fwdChat, fwdSeq, fwdSender, target []int64
+	var idx, chat, seq, actor, replyTo, fwdChat, fwdSeq, fwdSender, target, anon, rights, until []int64
 	var typ, clientID, text, role, terms []string
 	for i, e := range t.events {
-		if e.Type == domain.EvRead {
-			continue // kept in members.read_*, see queueReads
+		if e.Type == domain.EvRead || e.ForUser != 0 {
+			continue // kept in members.read_* and user_events, see queueReads and queueUserEvents
+		}
+		var hidden int64
+		if sender, ok := t.anon[i]; ok {
+			e.ActorID, hidden = sender, 1
 		}
 		var f domain.Forward
 		if e.Forward != nil {
@@ -521,6 +556,7 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		typ, clientID, text = append(typ, e.Type), append(clientID, e.ClientID), append(text, e.Text)
 		replyTo, target, role = append(replyTo, e.ReplyTo), append(target, e.Target), append(role, string(e.Role))
 		fwdChat, fwdSeq, fwdSender = append(fwdChat, f.ChatID), append(fwdSeq, f.Seq), append(fwdSender, f.SenderID)
+		anon, rights, until = append(anon, hidden), append(rights, int64(e.Rights)), append(until, untilMS(e.Until))
 		var words string
 		if e.Type == domain.EvMessage {
 			words = indexedTerms(e.Text)
@@ -530,16 +566,103 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 	if len(idx) == 0 {
 		return
 	}
+	args := []any{n, ms(t.now), idx, chat, seq, typ, actor, clientID, text, replyTo, fwdChat, fwdSeq, fwdSender, target, role, terms}
+	// The columns that are nearly always 0 (anon, rights, until) are sent
+	// only for a batch that has a value for them: most batches are plain
+	// messages, and their statement stays as narrow as before channels.
+	cols, vals, arrays, names := "", "", "", ""
+	if slices.ContainsFunc(anon, nonzero) || slices.ContainsFunc(rights, nonzero) || slices.ContainsFunc(until, nonzero) {
+		cols, vals = ", anon, rights, until", ", x.anon, NULLIF(x.rights, 0), NULLIF(x.until, 0)"
+		arrays, names = ", $17::int[], $18::bigint[], $19::bigint[]", ", anon, rights, until"
+		args = append(args, anon, rights, until)
+	}
 	b.Queue(`INSERT INTO events(pos, chat_id, seq, type, actor_id, date, client_id, text, reply_to,
-			fwd_chat, fwd_seq, fwd_sender, target, role, search)
+			fwd_chat, fwd_seq, fwd_sender, target, role, search`+cols+`)
 		SELECT p.last - $1 + x.i, x.chat_id, x.seq, x.type, x.actor_id, $2, NULLIF(x.client_id, ''), x.text, x.reply_to,
 			x.fwd_chat, x.fwd_seq, x.fwd_sender, x.target, x.role,
-			CASE WHEN x.type = 'message' THEN `+searchVector("x.terms")+` END
+			CASE WHEN x.type = 'message' THEN `+searchVector("x.terms")+` END`+vals+`
 		FROM chapar_pos p, unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::text[],
-			$9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[])
-			AS x(i, chat_id, seq, type, actor_id, client_id, text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role, terms)
+			$9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::text[]`+arrays+`)
+			AS x(i, chat_id, seq, type, actor_id, client_id, text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role, terms`+names+`)
+		WHERE p.id = 1`, args...)
+}
+
+func nonzero(v int64) bool { return v != 0 }
+
+// queueUserEvents stores the batch's private events (other than reads).
+func (t *txn) queueUserEvents(b *pgx.Batch, n int64) {
+	var idx, user, chat, actor, target, rights, until []int64
+	var typ, role []string
+	for i, e := range t.events {
+		if e.ForUser == 0 || e.Type == domain.EvRead {
+			continue
+		}
+		idx, user, chat = append(idx, int64(i)+1), append(user, e.ForUser), append(chat, e.ChatID)
+		actor, target, rights = append(actor, e.ActorID), append(target, e.Target), append(rights, int64(e.Rights))
+		until, typ, role = append(until, untilMS(e.Until)), append(typ, e.Type), append(role, string(e.Role))
+	}
+	if len(idx) == 0 {
+		return
+	}
+	b.Queue(`INSERT INTO user_events(pos, user_id, chat_id, type, actor_id, target, role, rights, until, date)
+		SELECT p.last - $1 + x.i, x.user_id, x.chat_id, x.type, x.actor_id, x.target, x.role, x.rights, x.until, $2
+		FROM chapar_pos p, unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[],
+			$9::text[], $10::bigint[], $11::bigint[]) AS x(i, user_id, chat_id, type, actor_id, target, role, rights, until)
 		WHERE p.id = 1`,
-		n, ms(t.now), idx, chat, seq, typ, actor, clientID, text, replyTo, fwdChat, fwdSeq, fwdSender, target, role, terms)
+		n, ms(t.now), idx, user, chat, typ, actor, target, role, rights, until)
+}
+
+// queueViews counts the batch's views: each (message, user) once, ever.
+func (t *txn) queueViews(b *pgx.Batch) {
+	if len(t.views) == 0 {
+		return
+	}
+	var chat, seq, user []int64
+	for _, v := range t.views {
+		chat, seq, user = append(chat, v.chat), append(seq, v.seq), append(user, v.user)
+	}
+	// Only the views that are new (the INSERT's RETURNING) move a counter;
+	// DISTINCT, since one batch may hold the same view twice.
+	b.Queue(`WITH asked AS (SELECT DISTINCT x.chat_id, x.seq, x.user_id
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS x(chat_id, seq, user_id)
+			JOIN events e ON e.chat_id = x.chat_id AND e.seq = x.seq AND e.type = 'message'),
+		added AS (INSERT INTO views(chat_id, seq, user_id) SELECT chat_id, seq, user_id FROM asked
+			ON CONFLICT DO NOTHING RETURNING chat_id, seq),
+		counts AS (SELECT chat_id, seq, count(*) AS n FROM added GROUP BY chat_id, seq)
+		UPDATE events e SET views = e.views + counts.n FROM counts WHERE e.chat_id = counts.chat_id AND e.seq = counts.seq`,
+		chat, seq, user)
+}
+
+// queueSentAt saves when slow-mode senders sent.
+func (t *txn) queueSentAt(b *pgx.Batch) {
+	if len(t.sentAt) == 0 {
+		return
+	}
+	var chat, user, at []int64
+	for k, v := range t.sentAt {
+		chat, user, at = append(chat, k.chat), append(user, k.user), append(at, v)
+	}
+	b.Queue(`UPDATE members m SET last_sent_at = x.at
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS x(chat_id, user_id, at)
+		WHERE m.chat_id = x.chat_id AND m.user_id = x.user_id`, chat, user, at)
+}
+
+// queueLogs writes the batch's admin log entries, in order.
+func (t *txn) queueLogs(b *pgx.Batch) {
+	if len(t.logs) == 0 {
+		return
+	}
+	var chat, actor, target []int64
+	var action, detail []string
+	for _, l := range t.logs {
+		chat, actor, target = append(chat, l.ChatID), append(actor, l.ActorID), append(target, l.Target)
+		action, detail = append(action, l.Action), append(detail, l.Detail)
+	}
+	b.Queue(`INSERT INTO admin_log(chat_id, actor_id, action, target, detail, date)
+		SELECT x.chat_id, x.actor_id, x.action, x.target, x.detail, $1
+		FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY
+			AS x(chat_id, actor_id, action, target, detail, i)
+		ORDER BY x.i`, ms(t.now), chat, actor, action, target, detail)
 }
 
 func (t *txn) queueReads(b *pgx.Batch, n int64) {
@@ -547,13 +670,16 @@ func (t *txn) queueReads(b *pgx.Batch, n int64) {
 		return
 	}
 	var idx, chat, user, seq []int64
+	var private []bool
 	for k, r := range t.reads {
 		idx, chat, user, seq = append(idx, int64(r.idx)), append(chat, k.chat), append(user, k.user), append(seq, r.seq)
+		private = append(private, t.events[r.idx-1].ForUser != 0)
 	}
-	b.Queue(`UPDATE members m SET read_seq = x.seq, read_pos = p.last - $1 + x.i, read_at = $2
-		FROM chapar_pos p, unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS x(i, chat_id, user_id, seq)
+	b.Queue(`UPDATE members m SET read_seq = x.seq, read_pos = p.last - $1 + x.i, read_at = $2, read_private = x.private
+		FROM chapar_pos p, unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::boolean[])
+			AS x(i, chat_id, user_id, seq, private)
 		WHERE p.id = 1 AND m.chat_id = x.chat_id AND m.user_id = x.user_id`,
-		n, ms(t.now), idx, chat, user, seq)
+		n, ms(t.now), idx, chat, user, seq, private)
 }
 
 func (t *txn) queueLefts(b *pgx.Batch, n int64) {
@@ -561,7 +687,16 @@ func (t *txn) queueLefts(b *pgx.Batch, n int64) {
 		return
 	}
 	var idx, chat, user, seq []int64
-	for _, l := range t.lefts {
+	// A member may leave a channel, join and leave again in one batch with
+	// the same left_seq (private events take no seq): the last leave wins.
+	last := make(map[memberKey]int, len(t.lefts))
+	for i, l := range t.lefts {
+		last[memberKey{l.chat, l.user}] = i
+	}
+	for i, l := range t.lefts {
+		if last[memberKey{l.chat, l.user}] != i {
+			continue
+		}
 		idx, chat, user, seq = append(idx, int64(l.idx)), append(chat, l.chat), append(user, l.user), append(seq, l.seq)
 	}
 	// left_seq still matching means the member was not added back later
@@ -693,7 +828,7 @@ func (t *txn) head(chatID int64) (*chatHead, error) {
 		return h, nil
 	}
 	h := &chatHead{}
-	err := t.queryRow(`SELECT last_seq, members FROM chats WHERE id = $1 FOR UPDATE`, chatID).Scan(&h.seq, &h.members)
+	err := t.queryRow(`SELECT `+headCols+` FROM chats WHERE id = $1 FOR UPDATE`, chatID).Scan(h.dest()...)
 	if err != nil {
 		return nil, notFound(err, "chat")
 	}
@@ -713,8 +848,17 @@ func (t *txn) change(h *chatHead) {
 	h.dirty = true
 }
 
+// headCols are what a transaction reads of a chat it locks (chatHead.dest).
+const headCols = `last_seq, members, type, default_rights, signatures, slow_mode`
+
+func (h *chatHead) dest() []any {
+	return []any{&h.seq, &h.members, (*string)(&h.typ), &h.defaultRights, &h.signatures, &h.slowMode}
+}
+
 // appendEvent gives ev its chat's next seq and the batch's date, and queues
-// it; it gets its position, and is stored, when the batch commits.
+// it; it gets its position, and is stored, when the batch commits. In a
+// channel without signatures the event is anonymous: it reads actor 0,
+// and the row keeps the actor (t.anon).
 func (t *txn) appendEvent(ev *domain.Event) error {
 	h, err := t.head(ev.ChatID)
 	if err != nil {
@@ -723,7 +867,57 @@ func (t *txn) appendEvent(ev *domain.Event) error {
 	t.change(h)
 	h.seq++
 	ev.Seq, ev.Date = h.seq, t.now
+	actor := ev.ActorID
+	anon := h.typ == domain.ChatChannel && !h.signatures && actor != 0
+	if anon {
+		ev.ActorID = 0
+	}
 	t.events = append(t.events, *ev)
 	h.lastIdx = len(t.events)
+	if anon {
+		i := len(t.events) - 1
+		t.anon[i] = actor
+		t.undo = append(t.undo, func() { delete(t.anon, i) })
+	}
+	return nil
+}
+
+// appendPrivate queues a private event (ev.ForUser set): it gets a position
+// at commit but no seq, and leaves the chat's head as it is.
+func (t *txn) appendPrivate(ev *domain.Event) error {
+	if _, err := t.head(ev.ChatID); err != nil {
+		return err
+	}
+	ev.Seq, ev.Date = 0, t.now
+	t.events = append(t.events, *ev)
+	return nil
+}
+
+// memberEvent appends an event about one member (joining, leaving, a role
+// change): private to that member where domain.PrivateMembership says so
+// for the chat's size before the change (membersBefore), else a chat event.
+func (t *txn) memberEvent(ev *domain.Event, user int64, membersBefore int) error {
+	h, err := t.head(ev.ChatID)
+	if err != nil {
+		return err
+	}
+	if domain.PrivateMembership(h.typ, membersBefore) {
+		ev.ForUser = user
+		return t.appendPrivate(ev)
+	}
+	return t.appendEvent(ev)
+}
+
+// log queues an admin log entry for a group or channel, written when the
+// batch commits.
+func (t *txn) log(chatID, actorID int64, action string, target int64, detail string) error {
+	h, err := t.head(chatID)
+	if err != nil {
+		return err
+	}
+	if h.typ != domain.ChatGroup && h.typ != domain.ChatChannel {
+		return nil
+	}
+	t.logs = append(t.logs, domain.LogEntry{ChatID: chatID, ActorID: actorID, Action: action, Target: target, Detail: detail})
 	return nil
 }

@@ -13,17 +13,26 @@ import (
 type Scanner interface{ Scan(dest ...any) error }
 
 // EventCols are the events table's columns in the order ScanEvent reads.
-const EventCols = `chat_id, seq, pos, type, actor_id, date, COALESCE(client_id, ''), text, reply_to,
-	fwd_chat, fwd_seq, fwd_sender, target, role, edited_at, deleted`
+// An anonymous channel post reads with actor 0.
+// rights and until are those of role_changed and member_removed (a ban)
+// events; NULL (PostgreSQL) or 0 for every other event.
+const EventCols = `chat_id, seq, pos, type, CASE WHEN anon <> 0 THEN 0 ELSE actor_id END, date,
+	COALESCE(client_id, ''), text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role, edited_at, deleted, views,
+	COALESCE(rights, 0), COALESCE(until, 0)`
 
 // ScanEvent reads one row of EventCols.
 func ScanEvent(r Scanner) (domain.Event, error) {
 	var e domain.Event
-	var date, edited int64
+	var date, edited, rights, until int64
 	var fwdChat, fwdSeq, fwdSender int64
 	var role string
 	err := r.Scan(&e.ChatID, &e.Seq, &e.Pos, &e.Type, &e.ActorID, &date, &e.ClientID, &e.Text, &e.ReplyTo,
-		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted)
+		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted, &e.Views, &rights, &until)
+	e.Rights = domain.Rights(rights)
+	if until != 0 {
+		u := FromMS(until)
+		e.Until = &u
+	}
 	e.Date = FromMS(date)
 	e.Role = domain.Role(role)
 	if edited != 0 {

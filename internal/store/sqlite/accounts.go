@@ -23,6 +23,9 @@ func scanUser(r rowScanner) (domain.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
 	err := s.w.do(ctx, func(t *txn) error {
 		u.CreatedAt = t.now
+		if err := t.usernameFree(u.Username, 0, 0); err != nil {
+			return err
+		}
 		res, err := t.exec(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), nullStr(u.Phone),
@@ -36,8 +39,10 @@ func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, err
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		u.ID, err = res.LastInsertId()
-		return err
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return t.indexName(u.ID, u.DisplayName)
 	})
 	return u, err
 }
@@ -61,6 +66,9 @@ func (s *Store) UserByPhone(ctx context.Context, phone string) (domain.User, err
 
 func (s *Store) UpdateUser(ctx context.Context, u domain.User) (domain.User, error) {
 	err := s.w.do(ctx, func(t *txn) error {
+		if err := t.usernameFree(u.Username, 0, u.ID); err != nil {
+			return err
+		}
 		res, err := t.exec(`UPDATE users SET username = ?, username_lc = ?, display_name = ?, bio = ? WHERE id = ?`,
 			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), u.DisplayName, u.Bio, u.ID)
 		if isUnique(err) {
@@ -72,7 +80,7 @@ func (s *Store) UpdateUser(ctx context.Context, u domain.User) (domain.User, err
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.Errorf(domain.KindNotFound, "user not found")
 		}
-		return nil
+		return t.indexName(u.ID, u.DisplayName)
 	})
 	if err != nil {
 		return domain.User{}, err

@@ -48,8 +48,19 @@ CREATE TABLE IF NOT EXISTS chats (
     created_at INTEGER NOT NULL,
     last_seq   INTEGER NOT NULL DEFAULT 0,
     last_pos   INTEGER NOT NULL DEFAULT 0,
-    members    INTEGER NOT NULL DEFAULT 0
+    members    INTEGER NOT NULL DEFAULT 0,
+    -- groups and channels (see docs/ARCHITECTURE.md "Channels, large groups and search")
+    username       TEXT,
+    username_lc    TEXT,
+    about          TEXT NOT NULL DEFAULT '',
+    signatures     INTEGER NOT NULL DEFAULT 0,
+    slow_mode      INTEGER NOT NULL DEFAULT 0,
+    default_rights INTEGER NOT NULL DEFAULT 0,
+    pinned_seq     INTEGER NOT NULL DEFAULT 0,
+    linked_chat    INTEGER NOT NULL DEFAULT 0
 );
+
+CREATE UNIQUE INDEX IF NOT EXISTS chats_username ON chats(username_lc);
 
 CREATE TABLE IF NOT EXISTS members (
     chat_id   INTEGER NOT NULL,
@@ -63,6 +74,10 @@ CREATE TABLE IF NOT EXISTS members (
     left_pos  INTEGER NOT NULL DEFAULT 0,
     -- direct chats: either side has blocked the other, so nobody may send
     blocked   INTEGER NOT NULL DEFAULT 0,
+    rights       INTEGER NOT NULL DEFAULT 0, -- an admin's rights
+    denied       INTEGER NOT NULL DEFAULT 0, -- a restricted member's denied rights
+    until        INTEGER NOT NULL DEFAULT 0, -- end of a restriction or ban (0: forever)
+    last_sent_at INTEGER NOT NULL DEFAULT 0, -- slow mode
     PRIMARY KEY (chat_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_user ON members(user_id, chat_id);
@@ -88,7 +103,11 @@ CREATE TABLE IF NOT EXISTS events (
     target     INTEGER NOT NULL DEFAULT 0,
     role       TEXT NOT NULL DEFAULT '',
     edited_at  INTEGER NOT NULL DEFAULT 0,
-    deleted    INTEGER NOT NULL DEFAULT 0
+    deleted    INTEGER NOT NULL DEFAULT 0,
+    views      INTEGER NOT NULL DEFAULT 0,
+    anon       INTEGER NOT NULL DEFAULT 0, -- a channel without signatures: actor hidden
+    rights     INTEGER NOT NULL DEFAULT 0, -- role_changed: the admin's rights
+    until      INTEGER NOT NULL DEFAULT 0  -- member_removed by a ban: when it ends
 );
 -- A chat's log in order; its entries also carry pos (the row id), which
 -- lets a resync find where to start without touching the rows.
@@ -97,8 +116,88 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_chat_seq ON events(chat_id, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS events_client ON events(actor_id, client_id) WHERE client_id IS NOT NULL;
 
 -- Message search: the folded search terms of each live message
--- (internal/textnorm), keyed by the message's position. Contentless: the
--- text itself is in events; a row is deleted when its message is.
+-- (internal/textnorm), and its chat as a token ("c" + id) so that a search
+-- in one chat is one lookup, keyed by the message's position.
+-- Contentless: the text itself is in events; a row is deleted when its
+-- message is.
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    terms, chat, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
+);
+
+-- Private events (joining, leaving, bans, role changes and restrictions of
+-- one member of a channel; restrictions in groups): a pos, no seq.
+CREATE TABLE IF NOT EXISTS user_events (
+    pos      INTEGER PRIMARY KEY,
+    user_id  INTEGER NOT NULL,
+    chat_id  INTEGER NOT NULL,
+    type     TEXT NOT NULL,
+    actor_id INTEGER NOT NULL,
+    target   INTEGER NOT NULL DEFAULT 0,
+    role     TEXT NOT NULL DEFAULT '',
+    rights   INTEGER NOT NULL DEFAULT 0,
+    until    INTEGER NOT NULL DEFAULT 0,
+    date     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_events_user ON user_events(user_id, pos);
+
+CREATE TABLE IF NOT EXISTS views (
+    chat_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, seq, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS reactions (
+    chat_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    emoji   TEXT NOT NULL,
+    PRIMARY KEY (chat_id, seq, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS reaction_counts (
+    chat_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    emoji   TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, seq, emoji)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS invites (
+    code           TEXT PRIMARY KEY,
+    chat_id        INTEGER NOT NULL,
+    creator_id     INTEGER NOT NULL,
+    name           TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL DEFAULT 0,
+    usage_limit    INTEGER NOT NULL DEFAULT 0,
+    uses           INTEGER NOT NULL DEFAULT 0,
+    needs_approval INTEGER NOT NULL DEFAULT 0,
+    revoked        INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS invites_chat ON invites(chat_id, created_at);
+
+CREATE TABLE IF NOT EXISTS join_requests (
+    chat_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    code    TEXT NOT NULL DEFAULT '',
+    date    INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS admin_log (
+    id       INTEGER PRIMARY KEY,
+    chat_id  INTEGER NOT NULL,
+    actor_id INTEGER NOT NULL,
+    action   TEXT NOT NULL,
+    target   INTEGER NOT NULL DEFAULT 0,
+    detail   TEXT NOT NULL DEFAULT '',
+    date     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS admin_log_chat ON admin_log(chat_id, id);
+
+-- Directory search: the folded words of users' and group/channel names.
+-- Row id: a user's id, or minus a chat's id.
+CREATE VIRTUAL TABLE IF NOT EXISTS names_fts USING fts5(
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
 );

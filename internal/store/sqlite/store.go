@@ -24,6 +24,8 @@ import (
 //go:embed schema.sql
 var schema string
 
+var _ domain.Store = (*Store)(nil)
+
 // Store is the SQLite implementation of domain.Store.
 type Store struct {
 	read    *sql.DB
@@ -54,7 +56,7 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetConnMaxIdleTime(0)
 	wdb.SetConnMaxLifetime(0)
-	if _, err := wdb.Exec(schema); err != nil {
+	if err := upgrade(wdb); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("create schema: %w", err)
 	}
@@ -62,11 +64,17 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("init meta: %w", err)
 	}
+	if err := indexNames(wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("index names for search: %w", err)
+	}
 	if err := indexExisting(wdb); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("index messages for search: %w", err)
 	}
-	rdb, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	// Readers get a 32 MB page cache each (SQLite's default is 2 MB): a
+	// search reads index and table pages all over the file.
+	rdb, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=cache_size(-32768)")
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open readers: %w", err)
@@ -87,6 +95,7 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 	s.w = &writer{
 		db:        wdb,
 		heads:     make(map[int64]chatHead),
+		meta:      make(map[int64]chatMeta),
 		ops:       make(chan *op, maxBatch),
 		pub:       pub,
 		nextPos:   last + 1,
@@ -97,6 +106,83 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 	}
 	go s.w.run()
 	return s, nil
+}
+
+// schemaVersion is the schema's version (PRAGMA user_version).
+const schemaVersion = 2
+
+// columnsV1 are the columns version 1 added to tables that existed before
+// (groups and channels).
+var columnsV1 = []string{
+	`chats ADD COLUMN username TEXT`,
+	`chats ADD COLUMN username_lc TEXT`,
+	`chats ADD COLUMN about TEXT NOT NULL DEFAULT ''`,
+	`chats ADD COLUMN signatures INTEGER NOT NULL DEFAULT 0`,
+	`chats ADD COLUMN slow_mode INTEGER NOT NULL DEFAULT 0`,
+	`chats ADD COLUMN default_rights INTEGER NOT NULL DEFAULT 0`,
+	`chats ADD COLUMN pinned_seq INTEGER NOT NULL DEFAULT 0`,
+	`chats ADD COLUMN linked_chat INTEGER NOT NULL DEFAULT 0`,
+	`members ADD COLUMN rights INTEGER NOT NULL DEFAULT 0`,
+	`members ADD COLUMN denied INTEGER NOT NULL DEFAULT 0`,
+	`members ADD COLUMN until INTEGER NOT NULL DEFAULT 0`,
+	`members ADD COLUMN last_sent_at INTEGER NOT NULL DEFAULT 0`,
+	`events ADD COLUMN views INTEGER NOT NULL DEFAULT 0`,
+	`events ADD COLUMN anon INTEGER NOT NULL DEFAULT 0`,
+}
+
+// upgrade creates the schema, or brings an older one up to date: the
+// columns added since are added first (schema.sql's CREATE … IF NOT EXISTS
+// cannot add columns), then schema.sql makes whatever tables and indexes
+// are missing, all in one transaction.
+func upgrade(db *sql.DB) error {
+	var version, tables int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'`).Scan(&tables); err != nil {
+		return err
+	}
+	if version > schemaVersion {
+		return fmt.Errorf("the data was written by a newer chapar (schema %d, this one knows %d)", version, schemaVersion)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if tables > 0 && version < 1 {
+		for _, c := range columnsV1 {
+			if _, err := tx.Exec(`ALTER TABLE ` + c); err != nil {
+				return fmt.Errorf("upgrade to schema 1: %w", err)
+			}
+		}
+		// Groups made before rights existed keep what their members could do.
+		if _, err := tx.Exec(`UPDATE chats SET default_rights = ? WHERE type = 'group'`, domain.GroupDefaultRights); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE members SET rights = ? WHERE role = 'admin'`, domain.AdminRights); err != nil {
+			return err
+		}
+	}
+	if tables > 0 && version < 2 {
+		for _, c := range []string{`events ADD COLUMN rights INTEGER NOT NULL DEFAULT 0`, `events ADD COLUMN until INTEGER NOT NULL DEFAULT 0`} {
+			if _, err := tx.Exec(`ALTER TABLE ` + c); err != nil {
+				return fmt.Errorf("upgrade to schema 2: %w", err)
+			}
+		}
+		// The search index gained the chat column: it is made again
+		// (indexExisting fills it at start).
+		if _, err := tx.Exec(`DROP TABLE IF EXISTS events_fts; DELETE FROM meta WHERE key = 'search_v1'`); err != nil {
+			return fmt.Errorf("upgrade to schema 2: %w", err)
+		}
+	}
+	if _, err := tx.Exec(schema); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 type nopPublisher struct{}

@@ -54,7 +54,10 @@ type writer struct {
 	// heads caches each chat's newest committed seq and pos. Only the
 	// writer changes them, so the cache is exact; it is dropped when it
 	// grows large.
-	heads   map[int64]chatHead
+	heads map[int64]chatHead
+	// meta caches what a send needs to know of its chat; SetChatInfo
+	// drops an entry before changing it.
+	meta    map[int64]chatMeta
 	ops     chan *op
 	pub     domain.Publisher
 	nextPos int64 // next position to hand out; only the writer goroutine touches it
@@ -134,6 +137,7 @@ func (w *writer) tryBatch(batch []*op, safe bool) bool {
 			if t.wrote {
 				tx.Rollback()
 				w.nextPos = firstPos
+				clear(w.meta) // may hold what the batch changed
 				return false
 			}
 			t.events, w.nextPos = t.events[:mark], pos
@@ -143,6 +147,7 @@ func (w *writer) tryBatch(batch []*op, safe bool) bool {
 	if err := t.saveHeads(); err != nil {
 		tx.Rollback()
 		w.nextPos = firstPos
+		clear(w.meta) // may hold what the batch changed
 		w.finish(batch, err)
 		return true
 	}
@@ -150,17 +155,22 @@ func (w *writer) tryBatch(batch []*op, safe bool) bool {
 		if _, err := tx.Exec(`UPDATE meta SET value = ? WHERE key = 'last_pos'`, w.nextPos-1); err != nil {
 			tx.Rollback()
 			w.nextPos = firstPos
+			clear(w.meta) // may hold what the batch changed
 			w.finish(batch, fmt.Errorf("save position: %w", err))
 			return true
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		w.nextPos = firstPos
+		clear(w.meta) // may hold what the batch changed
 		w.finish(batch, fmt.Errorf("commit: %w", err))
 		return true
 	}
 	if len(w.heads) > maxHeads {
 		clear(w.heads)
+	}
+	if len(w.meta) > maxHeads {
+		clear(w.meta)
 	}
 	for id, h := range t.seqs {
 		w.heads[id] = h
@@ -188,6 +198,7 @@ func (t *txn) runSafe(o *op) error {
 	if err := o.fn(t); err != nil {
 		t.events = t.events[:mark]
 		t.w.nextPos = pos
+		clear(t.w.meta)
 		for i := len(t.undo) - 1; i >= 0; i-- {
 			u := t.undo[i]
 			if u.had {
@@ -338,4 +349,28 @@ func (t *txn) saveHeads() error {
 		}
 	}
 	return nil
+}
+
+// chatMeta is what sending to a chat depends on besides membership.
+type chatMeta struct {
+	typ           domain.ChatType
+	defaultRights domain.Rights
+	signatures    bool
+	slowMode      time.Duration
+}
+
+func (t *txn) chatMeta(chatID int64) (chatMeta, error) {
+	if m, ok := t.w.meta[chatID]; ok {
+		return m, nil
+	}
+	var m chatMeta
+	var typ string
+	var slow int
+	if err := t.queryRow(`SELECT type, default_rights, signatures, slow_mode FROM chats WHERE id = ?`, chatID).Scan(
+		&typ, &m.defaultRights, &m.signatures, &slow); err != nil {
+		return m, notFound(err, "chat")
+	}
+	m.typ, m.slowMode = domain.ChatType(typ), time.Duration(slow)*time.Second
+	t.w.meta[chatID] = m
+	return m, nil
 }
