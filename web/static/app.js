@@ -5,22 +5,34 @@
 //   i18n.js          English and Persian strings, dates in both calendars
 //   signin.js        sign in / sign up, by password or by phone code
 //   chatlist.js      the chat list
+//   search.js        search: messages, people, public chats and posts
 //   conversation.js  a conversation and its composer
-//   panels.js        chat info, new group, settings, forward picker
+//   channel.js       channel posts (views, reactions), pinned bar, join, invite links
+//   panels.js        chat info, new group or channel, settings, forward picker
+//   admin.js         managing a group or channel: settings, links, requests, members, log
 import { render } from "./vendor/preact.module.js";
 import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
 import { html } from "./ui.js";
-import { t, applyLang, lang } from "./i18n.js";
+import { t, applyLang, lang, fmtNumber, isolate } from "./i18n.js";
 import { api, store, Stream } from "./net.js";
 import { SignIn } from "./signin.js";
 import { ChatList } from "./chatlist.js";
 import { Conversation } from "./conversation.js";
-import { ChatInfo, NewGroup, Settings, ForwardPicker } from "./panels.js";
+import { InviteView } from "./channel.js";
+import { ChatInfo, NewChat, Settings, ForwardPicker } from "./panels.js";
+import { AdminPanel } from "./admin.js";
 
 applyLang();
 
 const PAGE = 50;
-const HISTORY_TYPES = new Set(["message", "chat_created", "member_added", "member_removed", "member_left", "role_changed", "title_changed"]);
+const HISTORY_TYPES = new Set(["message", "chat_created", "member_added", "member_removed", "member_left", "role_changed", "title_changed", "pinned"]);
+const MEMBER_TYPES = new Set(["member_added", "member_removed", "member_left", "role_changed"]);
+
+// shown keeps what a history page shows: messages and the changes listed
+// between them (the server also lists info_changed, which is not news).
+const shown = (evs) => evs.filter((e) => HISTORY_TYPES.has(e.type));
+// people names the users a history page mentions.
+const people = (evs) => evs.flatMap((e) => (MEMBER_TYPES.has(e.type) ? [e.actor_id, e.target] : [e.actor_id]));
 
 // mergeBySeq adds events to a history list: ascending seq, each seq once
 // (a newer copy of a message replaces the older one).
@@ -41,6 +53,23 @@ function chatFromHash() {
   return m ? Number(m[1]) : null;
 }
 
+// An invite link is the app's address with #/join/CODE.
+function inviteFromHash() {
+  const m = /^#\/join\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+  return m ? m[1] : null;
+}
+
+// slowModeError turns the server's slow-mode refusal (rate_limited with
+// retry_after, on the WebSocket) into the UI's words, keeping how many
+// seconds to wait.
+function slowModeError(err) {
+  if (err.code === "rate_limited" && err.retry_after > 0 && /slow mode/i.test(err.message)) {
+    err.retryAfter = err.retry_after;
+    err.message = t("slowWait", fmtNumber(err.retryAfter));
+  }
+  return err;
+}
+
 function App() {
   const [me, setMe] = useState(null);
   const [chats, setChats] = useState([]);
@@ -50,10 +79,14 @@ function App() {
   const [pending, setPending] = useState({});     // chat id → [{clientID, text, error}]
   const [status, setStatus] = useState("offline");
   const [typing, setTyping] = useState({});       // chat id → {user id: true}
-  const [panel, setPanel] = useState(null);       // null | "info" | "newgroup" | "settings" | {forward: message}
+  const [panel, setPanel] = useState(null);       // null | "info" | "admin" | "newgroup" | "settings" | {forward: message}
+  const [previews, setPreviews] = useState({});   // chat id → Chat: chats opened without being in them (public ones)
+  const [invite, setInvite] = useState(null);     // the code of an invite link being shown
+  const [notice, setNotice] = useState("");       // why the open chat went away
   const [infoVersion, setInfoVersion] = useState(0);
   const [focus, setFocus] = useState(null);       // {chat, seq}: a message to show (from search)
   const [, setLangState] = useState(lang);        // re-render on a language switch
+  const [, setMutes] = useState(0);               // re-render when a chat is muted or unmuted
   const stream = useRef(null);
   const asked = useRef(new Set());                // users already fetched or being fetched
   const reload = useRef(0);
@@ -63,6 +96,8 @@ function App() {
   chatsRef.current = chats;
   const historiesRef = useRef({});
   historiesRef.current = histories;
+  const previewsRef = useRef({});
+  previewsRef.current = previews;
 
   // needUsers fetches users the page has not seen yet.
   const needUsers = (ids) => {
@@ -75,6 +110,14 @@ function App() {
 
   const loadChats = async () => {
     const { chats } = await api("GET", "/v1/chats");
+    // The open chat is gone from the list: its user was removed or banned.
+    const cur = currentRef.current;
+    const was = chatsRef.current.find((c) => c.id === cur);
+    if (was && !chats.some((c) => c.id === cur)) {
+      setNotice(t("removedNote", isolate(was.title || "")));
+      setCurrent(null);
+      if (chatFromHash() === cur) location.hash = "";
+    }
     // The list may have been read before events that have since arrived
     // live: keep whichever knows more.
     setChats((old) => chats.map((c) => {
@@ -102,15 +145,24 @@ function App() {
 
   const markRead = (chatID, seq) => {
     if (document.visibilityState !== "visible") return;
+    const pv = previewsRef.current[chatID];
+    if (pv && pv.joined === false && !chatsRef.current.some((c) => c.id === chatID)) return; // not in it: nothing to mark
     setChats((cs) => cs.map((c) => (c.id === chatID && seq > c.read_seq ? { ...c, read_seq: seq, unread: 0 } : c)));
     api("POST", `/v1/chats/${chatID}/read`, { seq }).catch(() => {});
   };
 
   const onEvent = (ev) => {
     const chatID = ev.chat_id;
-    if (HISTORY_TYPES.has(ev.type)) {
+    // A private event (joining or leaving a channel, a restriction, one's
+    // rights) is not part of the chat's history: the chat is read again.
+    if (ev.for_user && ev.type !== "read") {
+      reloadSoon();
+      setInfoVersion((v) => v + 1);
+      return;
+    }
+    if (HISTORY_TYPES.has(ev.type) && ev.seq > 0) {
       setHistories((hs) => (hs[chatID] ? { ...hs, [chatID]: { ...hs[chatID], list: mergeBySeq(hs[chatID].list, [ev]) } } : hs));
-      needUsers([ev.actor_id, ev.target]);
+      needUsers(MEMBER_TYPES.has(ev.type) ? [ev.actor_id, ev.target] : [ev.actor_id]);
     } else if (ev.type === "edit" || ev.type === "delete") {
       setHistories((hs) => (hs[chatID] ? { ...hs, [chatID]: { ...hs[chatID], list: applyChange(hs[chatID].list, ev) } } : hs));
     }
@@ -149,10 +201,17 @@ function App() {
       setChats((cs) => cs.map((c) => (c.id === chatID && c.last_message && c.last_message.seq === ev.target
         ? { ...c, last_message: applyChange([c.last_message], ev)[0] } : c)));
     } else {
+      if (ev.type === "pinned") setChats((cs) => cs.map((c) => (c.id === chatID ? { ...c, pinned_seq: ev.target } : c)));
       reloadSoon();
       setInfoVersion((v) => v + 1);
     }
   };
+
+  useEffect(() => {
+    const again = () => setMutes((n) => n + 1);
+    window.addEventListener("chapar:muted", again);
+    return () => window.removeEventListener("chapar:muted", again);
+  }, []);
 
   useEffect(() => {
     if (!store.token) return;
@@ -191,6 +250,8 @@ function App() {
     if (!me) return;
     const follow = () => {
       const id = chatFromHash();
+      const code = inviteFromHash();
+      setInvite(code);
       if (id && id !== currentRef.current) open(id);
       if (!id) setCurrent(null);
     };
@@ -199,10 +260,26 @@ function App() {
     return () => window.removeEventListener("hashchange", follow);
   }, [me && me.id]);
 
+  // loadPreview reads a chat the user may not be in (a public one, found
+  // by search or a link): it can be read before joining.
+  const loadPreview = async (id) => {
+    try {
+      const c = await api("GET", "/v1/chats/" + id);
+      setPreviews((ps) => ({ ...ps, [id]: c }));
+      return c;
+    } catch (err) {
+      if (currentRef.current === id) { setNotice(err.message); setCurrent(null); }
+      return null;
+    }
+  };
+
   const open = async (id) => {
     setCurrent(id);
     setPanel(null);
+    setInvite(null);
+    setNotice("");
     if (chatFromHash() !== id) location.hash = "#/c/" + id;
+    if (!chatsRef.current.some((c) => c.id === id)) loadPreview(id);
     if (historiesRef.current[id]) {
       const list = historiesRef.current[id].list;
       if (list.length) markRead(id, list[list.length - 1].seq);
@@ -213,9 +290,11 @@ function App() {
     historiesRef.current = { ...historiesRef.current, [id]: { list: [], complete: false, loading: true } };
     setHistories((hs) => (hs[id] ? hs : { ...hs, [id]: { list: [], complete: false, loading: true } }));
     try {
-      const { messages } = await api("GET", `/v1/chats/${id}/messages?limit=${PAGE}`);
-      needUsers(messages.map((m) => m.actor_id));
-      const next = (hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } });
+      const { messages: page } = await api("GET", `/v1/chats/${id}/messages?limit=${PAGE}`);
+      const messages = shown(page);
+      needUsers(people(messages));
+      const oldest = page.length ? page[0].seq : 0; // where the next page starts, even if nothing here is shown
+      const next = (hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: page.length < PAGE, loading: false, oldest } });
       historiesRef.current = next(historiesRef.current);
       setHistories(next);
       if (messages.length) markRead(id, messages[messages.length - 1].seq);
@@ -226,12 +305,16 @@ function App() {
 
   const loadOlder = async (id) => {
     const h = historiesRef.current[id];
-    if (!h || h.loading || h.complete || !h.list.length) return;
+    if (!h || h.loading || h.complete) return;
+    const from = Math.min(...[h.oldest, h.list.length && h.list[0].seq].filter(Boolean));
+    if (!isFinite(from)) return;
     historiesRef.current = { ...historiesRef.current, [id]: { ...h, loading: true } };
     setHistories((hs) => ({ ...hs, [id]: { ...hs[id], loading: true } }));
-    const { messages } = await api("GET", `/v1/chats/${id}/messages?before=${h.list[0].seq}&limit=${PAGE}`);
-    needUsers(messages.map((m) => m.actor_id));
-    const next = (hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: messages.length < PAGE, loading: false } });
+    const { messages: page } = await api("GET", `/v1/chats/${id}/messages?before=${from}&limit=${PAGE}`);
+    const messages = shown(page);
+    needUsers(people(messages));
+    const oldest = page.length ? page[0].seq : from;
+    const next = (hs) => ({ ...hs, [id]: { list: mergeBySeq(hs[id].list, messages), complete: page.length < PAGE, loading: false, oldest } });
     historiesRef.current = next(historiesRef.current);
     setHistories(next);
   };
@@ -248,15 +331,37 @@ function App() {
     }
   };
 
+  // refresh loads a chat's newest page again (after joining it, so that
+  // posts made while it was being read from outside are not missed).
+  const refresh = async (id) => {
+    const { messages: page } = await api("GET", `/v1/chats/${id}/messages?limit=${PAGE}`);
+    const messages = shown(page);
+    needUsers(people(messages));
+    const next = (hs) => (hs[id] ? { ...hs, [id]: { ...hs[id], list: mergeBySeq(hs[id].list, messages) } } : hs);
+    historiesRef.current = next(historiesRef.current);
+    setHistories(next);
+  };
+
+  const join = async (id) => {
+    await api("POST", `/v1/chats/${id}/join`);
+    await loadChats();
+    await refresh(id).catch(() => {});
+  };
+
+  // send posts a message; the promise settles with the ack, or the refusal
+  // (a slow-mode refusal says how long to wait).
   const send = (chatID, fields, text) => {
     const { clientID, done } = stream.current.send(chatID, fields);
     if (text !== undefined) setPending((ps) => ({ ...ps, [chatID]: [...(ps[chatID] || []), { clientID, text }] }));
-    done.then((ack) => {
+    return done.then((ack) => {
       // The ack carries the message: show it even if its event is late.
       setHistories((hs) => (hs[chatID] ? { ...hs, [chatID]: { ...hs[chatID], list: mergeBySeq(hs[chatID].list, [ack.event]) } } : hs));
       setPending((ps) => ({ ...ps, [chatID]: (ps[chatID] || []).filter((q) => q.clientID !== clientID) }));
+      return ack;
     }, (err) => {
+      slowModeError(err);
       setPending((ps) => ({ ...ps, [chatID]: (ps[chatID] || []).map((q) => (q.clientID === clientID ? { ...q, error: err.message } : q)) }));
+      throw err;
     });
   };
 
@@ -273,12 +378,14 @@ function App() {
     try { await api("POST", "/v1/auth/logout"); } catch (e) { /* signed out anyway */ }
     store.token = "";
     setMe(null);
-    setChats([]); setHistories({}); setPending({}); setCurrent(null); setPanel(null);
+    setChats([]); setHistories({}); setPending({}); setCurrent(null); setPanel(null); setPreviews({}); setNotice("");
     location.hash = "";
   };
 
   if (!me) return html`<${SignIn} onSignedIn=${setMe} onLang=${setLangState} />`;
-  const chat = chats.find((c) => c.id === current);
+  const listed = chats.find((c) => c.id === current);
+  const chat = listed || (current && previews[current]) || null;
+  const joined = !!listed;
   const typingNames = chat ? Object.keys(typing[chat.id] || {}).map((id) => {
     const u = users[id];
     return u ? u.display_name || "@" + u.username : "…";
@@ -288,32 +395,48 @@ function App() {
   if (panel === "settings") {
     side = html`<${Settings} me=${me} onMe=${setMe} onSignOut=${signOut} onLang=${setLangState} onClose=${() => setPanel(null)} />`;
   } else if (panel === "newgroup") {
-    side = html`<${NewGroup} onClose=${() => setPanel(null)} onCreated=${async (c) => { await loadChats(); open(c.id); }} />`;
+    side = html`<${NewChat} onClose=${() => setPanel(null)} onCreated=${async (c) => { await loadChats(); open(c.id); }} />`;
   } else if (panel === "info" && chat) {
-    side = html`<${ChatInfo} chat=${chat} me=${me} users=${users} needUsers=${needUsers} version=${infoVersion}
+    side = html`<${ChatInfo} chat=${chat} joined=${joined} me=${me} users=${users} needUsers=${needUsers} version=${infoVersion}
+      onManage=${() => setPanel("admin")} onJoin=${() => join(chat.id)}
       onClose=${() => setPanel(null)} onLeft=${() => { setPanel(null); location.hash = ""; loadChats(); }} />`;
+  } else if (panel === "admin" && chat && joined) {
+    side = html`<${AdminPanel} chat=${chat} me=${me} users=${users} chats=${chats} needUsers=${needUsers} version=${infoVersion}
+      onChanged=${() => loadChats().catch(() => {})} onBack=${() => setPanel("info")} onClose=${() => setPanel(null)} />`;
   } else if (panel && panel.forward) {
-    side = html`<${ForwardPicker} chats=${chats} users=${users} onClose=${() => setPanel(null)}
-      onPick=${(id) => { send(id, { forward: { chat_id: panel.forward.chat_id, seq: panel.forward.seq } }); open(id); }} />`;
+    side = html`<${ForwardPicker} chats=${chats.filter((c) => c.type !== "channel" || (c.my_rights || []).includes("post"))} users=${users} onClose=${() => setPanel(null)}
+      onPick=${(id) => { send(id, { forward: { chat_id: panel.forward.chat_id, seq: panel.forward.seq } }).catch(() => {}); open(id); }} />`;
   }
-
-  return html`
-    <div class=${"layout" + (chat ? " has-chat" : "") + (side ? " has-panel" : "")}>
-      <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? t("connecting") : t("offline")}</p>
-      <${ChatList} me=${me} chats=${chats} users=${users} current=${current} typing=${typing} onOpen=${(id) => { setFocus(null); open(id); }} onOpenMessage=${openMessage} onStart=${start}
-        onNewGroup=${() => setPanel("newgroup")} onSettings=${() => setPanel("settings")} />
-      ${chat
-        ? html`<${Conversation} key=${chat.id} chat=${chat} users=${users} me=${me}
+  let main;
+  if (invite && !chat) {
+    main = html`<${InviteView} code=${invite} chats=${chats} onOpen=${(id) => open(id)} onBack=${() => { location.hash = ""; }}
+      onJoined=${async (c) => { await loadChats(); open(c.id); }} />`;
+  } else if (chat) {
+    main = html`<${Conversation} key=${chat.id} chat=${chat} joined=${joined} users=${users} me=${me}
             history=${histories[chat.id] || { list: [], loading: true }} pending=${pending[chat.id] || []} typingNames=${typingNames}
             onSend=${(text, replyTo) => send(chat.id, replyTo ? { text, reply_to: replyTo } : { text }, text)}
             onEdit=${(seq, text) => api("PATCH", `/v1/chats/${chat.id}/messages/${seq}`, { text })}
             onDelete=${(seq) => api("DELETE", `/v1/chats/${chat.id}/messages/${seq}`)}
+            onPin=${(seq) => api("POST", `/v1/chats/${chat.id}/pin`, { seq })}
             onForward=${(m) => setPanel({ forward: m })}
             onLoadOlder=${() => loadOlder(chat.id).catch(() => {})}
             onTyping=${() => stream.current.live({ type: "typing", chat_id: chat.id })}
-            focusSeq=${focus && focus.chat === chat.id ? focus.seq : 0}
-            onBack=${() => { location.hash = ""; }} onInfo=${() => setPanel("info")} />`
-        : html`<main class="conversation empty"><p>${t("choose")}</p></main>`}
+            onJoin=${() => join(chat.id)}
+            onLeave=${async () => { await api("POST", `/v1/chats/${chat.id}/leave`); location.hash = ""; await loadChats(); }}
+            onJump=${(seq) => openMessage(chat.id, seq)}
+            onOpenChat=${(id) => { setFocus(null); open(id); }}
+            focus=${focus && focus.chat === chat.id ? focus : null}
+            onBack=${() => { location.hash = ""; }} onInfo=${() => setPanel("info")} />`;
+  } else {
+    main = html`<main class="conversation empty"><p class=${notice ? "notice" : ""} role=${notice ? "status" : undefined}>${notice || t("choose")}</p></main>`;
+  }
+
+  return html`
+    <div class=${"layout" + (chat || invite ? " has-chat" : "") + (side ? " has-panel" : "")}>
+      <p class=${"status " + status} role="status">${status === "online" ? "" : status === "connecting" ? t("connecting") : t("offline")}</p>
+      <${ChatList} me=${me} chats=${chats} users=${users} current=${current} typing=${typing} onOpen=${(id) => { setFocus(null); open(id); }} onOpenMessage=${openMessage} onStart=${start}
+        onNewGroup=${() => setPanel("newgroup")} onSettings=${() => setPanel("settings")} />
+      ${main}
       ${side}
     </div>`;
 }

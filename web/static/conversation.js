@@ -1,9 +1,12 @@
 // A conversation: its history (loading older messages as the user scrolls
 // up, without limit), the composer, and what can be done with a message:
-// reply, edit, delete, forward.
+// reply, edit, delete, forward, pin. Channels add views and reactions under
+// posts, and show subscribers a Mute / Leave bar instead of the composer
+// (channel.js); a public chat one is not in shows "Join".
 import { useState, useEffect, useLayoutEffect, useRef } from "./vendor/hooks.module.js";
-import { html, chatName, userName, presenceText, Avatar } from "./ui.js";
-import { t, fmtTime, fmtDay, fmtNumber, dayKey } from "./i18n.js";
+import { html, chatName, userName, presenceText, Avatar, can } from "./ui.js";
+import { t, fmtTime, fmtDay, fmtNumber, dayKey, count, lang } from "./i18n.js";
+import { usePostStats, PostFooter, PinnedBar, ChatBar } from "./channel.js";
 
 export function Conversation(p) {
   const { chat, me, users, history, pending, typingNames } = p;
@@ -22,7 +25,21 @@ export function Conversation(p) {
   const msgs = history.list;
   const bySeq = new Map(msgs.map((m) => [m.seq, m]));
   const isGroup = chat.type === "group";
-  const admin = chat.role === "owner" || chat.role === "admin";
+  const isChannel = chat.type === "channel";
+  const multi = chat.type !== "direct";
+  const joined = p.joined;
+  const mayPost = joined && can(chat, "post");
+  const [stats, react] = usePostStats(chat, list, msgs, isChannel);
+  // Slow mode: a member waits slow_mode seconds after each message.
+  const slowSecs = isGroup && chat.role === "member" ? chat.slow_mode || 0 : 0;
+  const [slowUntil, setSlowUntil] = useState(0);
+  const [, setNow] = useState(0);
+  const slowLeft = slowSecs ? Math.max(0, Math.ceil((slowUntil - Date.now()) / 1000)) : 0;
+  useEffect(() => {
+    if (!slowLeft) return;
+    const timer = setTimeout(() => setNow(Date.now()), 250);
+    return () => clearTimeout(timer);
+  });
 
   // Keep the view where the reader is: at the bottom as messages arrive,
   // or on the same message when older ones are added above.
@@ -49,12 +66,13 @@ export function Conversation(p) {
   };
   // A message chosen in search results is brought into view once it is
   // loaded, and marked.
-  const shown = useRef(0);
+  const shown = useRef(null);
+  const focusSeq = p.focus ? p.focus.seq : 0;
   useEffect(() => {
-    if (!p.focusSeq || shown.current === p.focusSeq) return;
-    const el = list.current && list.current.querySelector(`li[data-seq="${p.focusSeq}"]`);
+    if (!p.focus || shown.current === p.focus) return;
+    const el = list.current && list.current.querySelector(`li[data-seq="${p.focus.seq}"]`);
     if (!el) return;
-    shown.current = p.focusSeq;
+    shown.current = p.focus;
     stick.current = false;
     el.scrollIntoView({ block: "center" });
   });
@@ -74,8 +92,11 @@ export function Conversation(p) {
       try { await p.onEdit(editing.seq, body); reset(); } catch (err) { setError(err.message); }
       return;
     }
+    if (slowLeft) return;
     stick.current = true;
-    p.onSend(body, replyTo ? replyTo.seq : 0);
+    p.onSend(body, replyTo ? replyTo.seq : 0).then(
+      () => { if (slowSecs) setSlowUntil(Date.now() + slowSecs * 1000); },
+      (err) => { if (err.retryAfter) setSlowUntil(Date.now() + err.retryAfter * 1000); });
     reset();
   };
   const keyDown = (e) => {
@@ -94,13 +115,19 @@ export function Conversation(p) {
     if (what === "edit") { setReplyTo(null); setEditing(m); setText(m.text); }
     if (what === "forward") p.onForward(m);
     if (what === "delete") p.onDelete(m.seq).catch((err) => setError(err.message));
+    if (what === "pin" || what === "unpin") p.onPin(what === "pin" ? m.seq : 0).catch((err) => setError(err.message));
     if (input.current) input.current.focus();
   };
 
   const peer = users[chat.peer_id];
   const subtitle = typingNames.length ? (isGroup ? t("typingWho", typingNames.join(", ")) : t("typing"))
-    : isGroup ? t("members", fmtNumber(chat.members_count)) : presenceText(peer);
+    : isChannel ? count("subscribers", chat.members_count)
+    : isGroup ? count("members", chat.members_count) + (chat.slow_mode ? " · " + t("slowModeIs", slowText(chat.slow_mode)) : "")
+    : presenceText(peer);
   const name = (id) => (id === me.id ? t("you") : userName(users[id]));
+  // Who did something: in Persian by name, since "شما" would need the
+  // verb's second person.
+  const actor = (id) => (id === me.id && lang === "fa" ? userName(me) : name(id));
 
   const rows = [];
   let day = "";
@@ -108,21 +135,24 @@ export function Conversation(p) {
   else if (history.loading) rows.push(html`<li class="loading" key="loading">${t("loading")}</li>`);
   for (const m of msgs) {
     // A direct chat's creation is not news to either person.
-    if (m.type !== "message" && !isGroup) continue;
+    if (m.type !== "message" && !multi) continue;
     if (dayKey(m.date) !== day) {
       day = dayKey(m.date);
       rows.push(html`<li class="day" key=${"d" + day}><time datetime=${m.date}>${fmtDay(m.date)}</time></li>`);
     }
     if (m.type !== "message") {
-      rows.push(html`<li class="service-row" key=${m.seq}><small class="service" dir="auto">${serviceText(m, name)}</small></li>`);
+      rows.push(html`<li class="service-row" key=${m.seq}><small class="service" dir="auto">${serviceText(m, name, actor, chat, bySeq)}</small></li>`);
       continue;
     }
     const mine = m.actor_id === me.id;
     const open = selected === m.seq;
-    const tick = mine && (chat.peer_read_seq >= m.seq ? ["read", "✓✓"] : ["sent", "✓"]);
+    const tick = mine && !isChannel && (chat.peer_read_seq >= m.seq ? ["read", "✓✓"] : ["sent", "✓"]);
+    const pinned = chat.pinned_seq === m.seq;
+    // Channel posts name their author only when signed (actor_id set).
+    const sender = isChannel ? (m.actor_id ? name(m.actor_id) : chat.title) : isGroup && !mine ? name(m.actor_id) : "";
     rows.push(html`
-      <li key=${m.seq} class=${"msg" + (mine ? " mine" : "") + (open ? " selected" : "") + (m.seq === p.focusSeq ? " found" : "")} data-seq=${m.seq}>
-        ${isGroup && !mine && html`<span class="sender" dir="auto">${name(m.actor_id)}</span>`}
+      <li key=${m.seq} class=${"msg" + (mine && !isChannel ? " mine" : "") + (isChannel ? " post" : "") + (open ? " selected" : "") + (m.seq === focusSeq ? " found" : "") + (pinned ? " is-pinned" : "")} data-seq=${m.seq}>
+        ${sender && html`<span class="sender" dir="auto">${sender}</span>`}
         ${m.forward && html`<span class="fwd" dir="auto">${t("forwardedFrom", name(m.forward.sender_id))}</span>`}
         ${m.reply_to > 0 && html`<${Quote} m=${bySeq.get(m.reply_to)} name=${name} />`}
         ${m.deleted ? html`<span class="text deleted">${t("deleted")}</span>` : html`<span class="text" dir="auto">${m.text}</span>`}
@@ -131,13 +161,18 @@ export function Conversation(p) {
           <time datetime=${m.date}>${fmtTime(m.date)}</time>
           ${tick && html`<span class=${"tick " + tick[0]} title=${t(tick[0])} aria-label=${t(tick[0])}>${tick[1]}</span>`}
         </span>
+        ${isChannel && !m.deleted && html`<${PostFooter} m=${m} st=${stats[m.seq]} joined=${joined} onReact=${react}
+          onComments=${chat.linked_chat_id ? () => p.onOpenChat(chat.linked_chat_id) : null} />`}
         ${!m.deleted && html`<button type="button" class="more" aria-label=${t("actions")} aria-expanded=${open}
           onClick=${() => { setSelected(open ? 0 : m.seq); setConfirm(false); }}>⋯</button>`}
         ${open && html`<div class="actions" role="group" aria-label=${t("actions")}>
-          <button type="button" class="act-reply" onClick=${() => act("reply", m)}>${t("reply")}</button>
+          ${mayPost && html`<button type="button" class="act-reply" onClick=${() => act("reply", m)}>${t("reply")}</button>`}
           <button type="button" class="act-forward" onClick=${() => act("forward", m)}>${t("forward")}</button>
-          ${mine && !m.forward && html`<button type="button" class="act-edit" onClick=${() => act("edit", m)}>${t("edit")}</button>`}
-          ${(mine || (isGroup && admin)) && (confirm
+          ${(mine || (isChannel && can(chat, "edit"))) && !m.forward && joined && html`<button type="button" class="act-edit" onClick=${() => act("edit", m)}>${t("edit")}</button>`}
+          ${joined && can(chat, "pin") && (pinned
+            ? html`<button type="button" class="act-unpin" onClick=${() => act("unpin", m)}>${t("unpin")}</button>`
+            : html`<button type="button" class="act-pin" onClick=${() => act("pin", m)}>${t("pin")}</button>`)}
+          ${joined && (mine || (multi && can(chat, "delete"))) && (confirm
             ? html`<button type="button" class="act-confirm danger" onClick=${() => act("delete", m)}>${t("confirmDelete")}</button>`
             : html`<button type="button" class="act-delete" onClick=${() => setConfirm(true)}>${t("delete")}</button>`)}
           <button type="button" class="link" onClick=${() => setSelected(0)}>${t("cancel")}</button>
@@ -163,8 +198,15 @@ export function Conversation(p) {
           <span><strong dir="auto">${chatName(chat, users)}</strong><small class="subtitle">${subtitle}</small></span>
         </button>
       </header>
-      <ol class="messages" ref=${list} onScroll=${onScroll} aria-live="polite">${rows}</ol>
-      <form class="composer" onSubmit=${(e) => { e.preventDefault(); submit(); }}>
+      ${chat.pinned_seq > 0 && html`<${PinnedBar} chat=${chat} bySeq=${bySeq} onJump=${p.onJump}
+        canPin=${joined && can(chat, "pin")} onUnpin=${() => p.onPin(0).catch((err) => setError(err.message))} />`}
+      <ol class=${"messages" + (isChannel ? " channel-posts" : "")} ref=${list} onScroll=${onScroll} aria-live="polite">${rows}</ol>
+      ${!mayPost && error && html`<p class="error bar-error" role="alert">${error}</p>`}
+      ${!joined || (isChannel && !mayPost)
+        ? html`<${ChatBar} chat=${chat} joined=${joined} onJoin=${p.onJoin} onLeave=${p.onLeave} />`
+        : html`<form class="composer" onSubmit=${(e) => { e.preventDefault(); submit(); }}>
+        ${isGroup && !mayPost && html`<p class="restricted-note muted">${t("restrictedNote")}</p>`}
+        ${slowLeft > 0 && html`<p class="slow-note" role="status">${t("slowIn", fmtNumber(slowLeft))}</p>`}
         ${(replyTo || editing) && html`
           <div class="context">
             <span dir="auto">${replyTo ? t("replyingTo", name(replyTo.actor_id)) + ": " + clip(replyTo.text) : t("editing")}</span>
@@ -173,8 +215,8 @@ export function Conversation(p) {
         ${error && html`<p class="error" role="alert">${error}</p>`}
         <textarea ref=${input} aria-label=${t("message")} placeholder=${t("message")} dir="auto" rows="1" value=${text}
           onKeyDown=${keyDown} onInput=${onInput}></textarea>
-        <button type="submit" class="send">${editing ? t("save") : t("send")}</button>
-      </form>
+        <button type="submit" class="send" disabled=${slowLeft > 0 && !editing}>${editing ? t("save") : t("send")}</button>
+      </form>`}
     </main>`;
 }
 
@@ -188,15 +230,25 @@ function Quote({ m, name }) {
     <span class="quote-name">${name(m.actor_id)}</span> <span class="quote-text" dir="auto">${m.deleted ? t("deleted") : clip(m.text)}</span></button>`;
 }
 
+const slowText = (s) => (s < 60 ? t("nSeconds", fmtNumber(s)) : s < 3600 ? t("nMinutes", fmtNumber(Math.round(s / 60))) : t("oneHour"));
+
 const clip = (s) => ([...(s || "")].length > 80 ? [...s].slice(0, 80).join("") + "…" : s || "");
 
-function serviceText(m, name) {
+function serviceText(m, name, actor, chat, bySeq) {
+  const channel = chat.type === "channel";
+  // In a channel, an action without an actor is the channel's own.
+  if (channel) actor = ((n) => (id) => (id ? n(id) : chat.title))(actor);
   switch (m.type) {
-    case "chat_created": return t("chat_created", name(m.actor_id));
-    case "member_added": case "member_removed": return t(m.type, name(m.actor_id), name(m.target));
-    case "member_left": return t("member_left", name(m.actor_id));
-    case "role_changed": return t("role_changed", name(m.actor_id), name(m.target), t(m.role));
-    case "title_changed": return t("title_changed", name(m.actor_id), m.text);
+    case "chat_created": return t(channel ? "channel_created" : "chat_created", actor(m.actor_id));
+    case "pinned": {
+      if (!m.target) return t("unpinnedEv", actor(m.actor_id));
+      const p = bySeq.get(m.target);
+      return t("pinnedEv", actor(m.actor_id), p && !p.deleted ? clip(p.text) : t("aMessage"));
+    }
+    case "member_added": case "member_removed": return t(m.type, actor(m.actor_id), name(m.target));
+    case "member_left": return t("member_left", actor(m.actor_id));
+    case "role_changed": return t("role_changed", actor(m.actor_id), name(m.target), t(m.role));
+    case "title_changed": return t(channel ? "title_changed_channel" : "title_changed", actor(m.actor_id), m.text);
   }
   return m.type;
 }

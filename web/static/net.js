@@ -111,7 +111,7 @@ export class Stream {
         if (!p) break;
         this.pending.delete(f.id);
         if (f.type === "ack") p.item.resolve(f);
-        else p.item.reject(Object.assign(new Error(f.error.message), { code: f.error.code }));
+        else p.item.reject(Object.assign(new Error(f.error.message), { code: f.error.code, retry_after: f.error.retry_after || 0 }));
         break;
       }
     }

@@ -1,8 +1,9 @@
-// Side panels: chat info (members and roles, or block), a new group,
-// settings (profile, devices, blocked users), and picking where to forward.
+// Side panels: chat info (members and roles, or block), a new group or
+// channel, settings (profile, devices, blocked users), and picking where to
+// forward. Managing a group or channel is in admin.js.
 import { useState, useEffect } from "./vendor/hooks.module.js";
-import { html, Panel, LangSwitch, chatName, userName, presenceText, Avatar } from "./ui.js";
-import { t, fmtWhen } from "./i18n.js";
+import { html, Panel, LangSwitch, chatName, userName, presenceText, Avatar, can, isAdmin, muted } from "./ui.js";
+import { t, fmtWhen, count } from "./i18n.js";
 import { api } from "./net.js";
 
 // lookup finds users by "@a, @b c" (commas or spaces).
@@ -28,10 +29,10 @@ function useAction() {
   return [error, run];
 }
 
-export function ChatInfo({ chat, me, users, needUsers, version, onClose, onLeft }) {
-  return chat.type === "group"
-    ? html`<${GroupInfo} chat=${chat} me=${me} users=${users} needUsers=${needUsers} version=${version} onClose=${onClose} onLeft=${onLeft} />`
-    : html`<${PeerInfo} chat=${chat} users=${users} onClose=${onClose} />`;
+export function ChatInfo(p) {
+  return p.chat.type !== "direct"
+    ? html`<${GroupInfo} ...${p} />`
+    : html`<${PeerInfo} chat=${p.chat} users=${p.users} onClose=${p.onClose} />`;
 }
 
 function PeerInfo({ chat, users, onClose }) {
@@ -56,22 +57,28 @@ function PeerInfo({ chat, users, onClose }) {
     <//>`;
 }
 
-function GroupInfo({ chat, me, users, needUsers, version, onClose, onLeft }) {
+// GroupInfo is a group's or channel's info: its name, link and about,
+// members (a channel's subscribers only for its admins), and Manage for
+// admins, Mute, Leave — or Join for a public chat one is not in.
+function GroupInfo({ chat, joined, me, users, needUsers, version, onClose, onLeft, onManage, onJoin }) {
   const [members, setMembers] = useState([]);
   const [more, setMore] = useState(false);
   const [title, setTitle] = useState(chat.title);
   const [add, setAdd] = useState("");
+  const [isMuted, setMuted] = useState(muted.has(chat.id));
   const [error, run] = useAction();
   const owner = chat.role === "owner";
-  const admin = owner || chat.role === "admin";
+  const channel = chat.type === "channel";
+  const listed = joined && (!channel || isAdmin(chat));
 
   const load = async (after = 0) => {
+    if (!listed) return;
     const { members: page } = await api("GET", `/v1/chats/${chat.id}/members?after=${after}&limit=200`);
     needUsers(page.map((m) => m.user_id));
     setMembers((ms) => (after ? [...ms, ...page] : page));
     setMore(page.length === 200);
   };
-  useEffect(() => { load(); }, [chat.id, version]);
+  useEffect(() => { load().catch(() => {}); }, [chat.id, version, listed]);
 
   const rename = run(async () => { await api("PATCH", "/v1/chats/" + chat.id, { title }); });
   const addMembers = run(async () => {
@@ -84,55 +91,88 @@ function GroupInfo({ chat, me, users, needUsers, version, onClose, onLeft }) {
   const remove = (id) => run(async () => { await api("DELETE", `/v1/chats/${chat.id}/members/${id}`); await load(); });
   const leave = run(async () => { await api("POST", `/v1/chats/${chat.id}/leave`); onLeft(); });
 
+  const join = run(async () => { await onJoin(); });
+  const toggleMute = () => { muted.set(chat.id, !isMuted); setMuted(!isMuted); };
   return html`
-    <${Panel} title=${t("info")} onClose=${onClose} cls="info group-info">
-      ${admin
+    <${Panel} title=${t("info")} onClose=${onClose} cls=${"info group-info" + (channel ? " channel-info" : "")}>
+      ${joined && can(chat, "change_info")
         ? html`<form class="row rename" onSubmit=${rename}>
-            <input aria-label=${t("groupTitle")} dir="auto" value=${title} onInput=${(e) => setTitle(e.target.value)} required />
+            <input aria-label=${channel ? t("channelTitle") : t("groupTitle")} dir="auto" value=${title} onInput=${(e) => setTitle(e.target.value)} required />
             <button type="submit">${t("rename")}</button></form>`
         : html`<h3 dir="auto">${chat.title}</h3>`}
-      <form class="row add" onSubmit=${addMembers}>
+      ${chat.username && html`<p class="chat-username" dir="ltr">@${chat.username}</p>`}
+      ${chat.about && html`<p class="about" dir="auto">${chat.about}</p>`}
+      <p class="muted">${channel ? count("subscribers", chat.members_count) : count("members", chat.members_count)}</p>
+      <div class="info-actions">
+        ${joined && isAdmin(chat) && html`<button type="button" class="manage" onClick=${onManage}>${t("manage")}</button>`}
+        ${joined && html`<button type="button" class="link mute" onClick=${toggleMute}>${isMuted ? t("unmute") : t("mute")}</button>`}
+        ${!joined && html`<button type="button" class="join" onClick=${join}>${channel ? t("joinChannel") : t("joinGroup")}</button>`}
+      </div>
+      ${joined && !channel && can(chat, "invite") && html`<form class="row add" onSubmit=${addMembers}>
         <input aria-label=${t("addMember")} placeholder=${t("addMember")} dir="auto" value=${add} onInput=${(e) => setAdd(e.target.value)} required />
         <button type="submit">${t("add")}</button>
-      </form>
+      </form>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
       <ul class="members">
         ${members.map((m) => {
           const u = users[m.user_id];
           const self = m.user_id === me.id;
-          const canRemove = !self && (owner || (admin && m.role === "member"));
+          const canRemove = !self && can(chat, "ban") && m.role !== "owner" && (owner || m.role === "member");
           return html`<li key=${m.user_id} data-user=${u ? u.username : ""}>
             <${Avatar} name=${userName(u)} id=${m.user_id} online=${u && u.online} />
             <span class="name" dir="auto">${self ? t("you") : userName(u)}</span>
             <span class="role">${t(m.role)}</span>
             <span class="member-actions">
-              ${owner && !self && m.role === "member" && html`<button type="button" class="link make-admin" onClick=${setRole(m.user_id, "admin")}>${t("makeAdmin")}</button>`}
-              ${owner && !self && m.role === "admin" && html`<button type="button" class="link make-member" onClick=${setRole(m.user_id, "member")}>${t("makeMember")}</button>`}
-              ${owner && !self && html`<button type="button" class="link make-owner" onClick=${setRole(m.user_id, "owner")}>${t("makeOwner")}</button>`}
+              ${owner && !channel && !self && m.role === "member" && html`<button type="button" class="link make-admin" onClick=${setRole(m.user_id, "admin")}>${t("makeAdmin")}</button>`}
+              ${owner && !channel && !self && m.role === "admin" && html`<button type="button" class="link make-member" onClick=${setRole(m.user_id, "member")}>${t("makeMember")}</button>`}
+              ${owner && !channel && !self && html`<button type="button" class="link make-owner" onClick=${setRole(m.user_id, "owner")}>${t("makeOwner")}</button>`}
               ${canRemove && html`<button type="button" class="link remove danger-text" onClick=${remove(m.user_id)}>${t("remove")}</button>`}
             </span>
           </li>`;
         })}
       </ul>
-      ${more && html`<button type="button" class="link" onClick=${() => load(members[members.length - 1].user_id)}>…</button>`}
-      <button type="button" class="leave danger" onClick=${leave}>${t("leave")}</button>
+      ${more && html`<button type="button" class="link more-members" aria-label=${t("loadMore")} onClick=${() => load(members[members.length - 1].user_id)}>…</button>`}
+      ${joined && html`<button type="button" class="leave danger" onClick=${leave}>${channel ? t("leaveChannel") : t("leave")}</button>`}
     <//>`;
 }
 
-export function NewGroup({ onCreated, onClose }) {
+// NewChat makes a group (a name and members) or a channel (a name, an
+// optional @username that makes it public, about, signatures).
+export function NewChat({ onCreated, onClose }) {
+  const [kind, setKind] = useState("group");
   const [title, setTitle] = useState("");
   const [names, setNames] = useState("");
+  const [username, setUsername] = useState("");
+  const [about, setAbout] = useState("");
+  const [signatures, setSignatures] = useState(false);
   const [error, run] = useAction();
   const create = run(async () => {
-    const users = await lookup(names);
-    const c = await api("POST", "/v1/chats", { type: "group", title, members: users.map((u) => u.id) });
+    let c;
+    if (kind === "group") {
+      const users = await lookup(names);
+      c = await api("POST", "/v1/chats", { type: "group", title, members: users.map((u) => u.id) });
+    } else {
+      const body = { type: "channel", title, signatures };
+      if (username.trim()) body.username = username.trim().replace(/^@/, "");
+      if (about.trim()) body.about = about.trim();
+      c = await api("POST", "/v1/chats", body);
+    }
     onCreated(c);
   });
+  const channel = kind === "channel";
   return html`
-    <${Panel} title=${t("newGroup")} onClose=${onClose} cls="newgroup-panel">
+    <${Panel} title=${channel ? t("newChannel") : t("newGroup")} onClose=${onClose} cls=${"newgroup-panel" + (channel ? " newchannel" : "")}>
+      <div class="kinds" role="group" aria-label=${t("newChatLabel")}>
+        <button type="button" class=${"kind-group" + (channel ? " link" : "")} aria-pressed=${!channel} onClick=${() => setKind("group")}>${t("kindGroup")}</button>
+        <button type="button" class=${"kind-channel" + (channel ? "" : " link")} aria-pressed=${channel} onClick=${() => setKind("channel")}>${t("kindChannel")}</button>
+      </div>
       <form class="stack" onSubmit=${create}>
-        <label>${t("groupTitle")} <input name="title" dir="auto" value=${title} onInput=${(e) => setTitle(e.target.value)} required /></label>
-        <label>${t("addMembers")} <input name="members" dir="auto" value=${names} onInput=${(e) => setNames(e.target.value)} /></label>
+        <label>${channel ? t("channelTitle") : t("groupTitle")} <input name="title" dir="auto" value=${title} onInput=${(e) => setTitle(e.target.value)} required /></label>
+        ${channel ? html`
+          <label>${t("publicUsername")} <input name="username" dir="ltr" value=${username} onInput=${(e) => setUsername(e.target.value)} /></label>
+          <label>${t("about")} <textarea name="about" dir="auto" value=${about} onInput=${(e) => setAbout(e.target.value)}></textarea></label>
+          <label class="check"><input type="checkbox" name="signatures" checked=${signatures} onChange=${(e) => setSignatures(e.target.checked)} /> ${t("signatures")}</label>`
+        : html`<label>${t("addMembers")} <input name="members" dir="auto" value=${names} onInput=${(e) => setNames(e.target.value)} /></label>`}
         ${error && html`<p class="error" role="alert">${error}</p>`}
         <button type="submit">${t("create")}</button>
       </form>

@@ -18,9 +18,29 @@ export function userName(u) {
 }
 
 export function chatName(c, users) {
-  if (c.type === "group") return c.title;
+  if (c.type !== "direct") return c.title;
   return userName(users[c.peer_id]);
 }
+
+// can reports whether the caller holds a right in a group or channel
+// (my_rights, as the server computed it). In a direct chat anyone may pin.
+export function can(chat, right) {
+  if (!chat) return false;
+  if (chat.type === "direct") return right === "post" || right === "pin";
+  return (chat.my_rights || []).includes(right);
+}
+
+export const isAdmin = (chat) => !!chat && (chat.role === "owner" || chat.role === "admin");
+
+// Muting is this device's choice (the API has no mute): a muted chat's
+// unread count is shown grey.
+export const muted = {
+  has: (id) => localStorage.getItem("chapar.muted." + id) === "1",
+  set: (id, on) => {
+    on ? localStorage.setItem("chapar.muted." + id, "1") : localStorage.removeItem("chapar.muted." + id);
+    window.dispatchEvent(new Event("chapar:muted")); // the chat list shows it
+  },
+};
 
 // presenceText says "online" or when the user was last seen.
 export function presenceText(u) {
