@@ -476,6 +476,7 @@ func runAudience(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := enc.Encode(map[string]bool{"ready": true}); err != nil {
 		return fail(err)
 	}
+	a.cpu0 = cpuTime() // count the posts' deliveries, not the set-up
 	var sent sentPosts
 	if !in.Scan() {
 		return fail(errors.New("the parent went away"))

@@ -47,3 +47,59 @@ func BenchmarkAppendParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkSendLargeGroup measures one member's sends to a group of 10
+// members and to one of 200,000: a message is one row however many members
+// the group has (their reads and unread counts are not written per message),
+// so the two should cost the same.
+func BenchmarkSendLargeGroup(b *testing.B) {
+	for _, members := range []int{10, 200_000} {
+		b.Run(fmt.Sprint(members), func(b *testing.B) {
+			s, err := Open(filepath.Join(b.TempDir(), "bench.db"), nil, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			ids := make([]int64, members)
+			var next atomic.Int64
+			errs := make(chan error, 64)
+			for range 64 { // concurrent, so that the writer commits in batches
+				go func() {
+					for i := int(next.Add(1) - 1); i < members; i = int(next.Add(1) - 1) {
+						u, err := s.CreateUser(ctx, domain.User{Username: fmt.Sprintf("m%06d", i), PasswordHash: "x"})
+						if err != nil {
+							errs <- err
+							return
+						}
+						ids[i] = u.ID
+					}
+					errs <- nil
+				}()
+			}
+			for range 64 {
+				if err := <-errs; err != nil {
+					b.Fatal(err)
+				}
+			}
+			g, _, _, err := s.CreateChat(ctx, domain.NewChat{Type: domain.ChatGroup, CreatorID: ids[0], Title: "big",
+				Info: domain.ChatInfo{DefaultRights: domain.GroupDefaultRights}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 1; i < members; i += 1000 {
+				if _, err := s.AddMembers(ctx, g.ID, ids[0], ids[i:min(i+1000, members)], 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				_, _, err := s.AppendMessage(ctx, domain.NewMessage{ChatID: g.ID, SenderID: ids[1], ClientID: fmt.Sprint(i),
+					Text: "hello everyone, this is a message of ordinary length"})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

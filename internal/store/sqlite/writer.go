@@ -177,13 +177,18 @@ func (w *writer) tryBatch(batch []*op, safe bool) bool {
 	}
 	if len(t.events) > 0 {
 		w.committed(w.nextPos - 1)
-		w.pub.Publish(t.events)
 	}
 	if w.metrics != nil {
 		w.metrics.Commit(len(batch), time.Since(start))
 	}
+	// Answer the ops before publishing: publishing to a chat with many
+	// online members starts a writer goroutine per socket, and an ack
+	// queued after them would wait its turn behind all of them.
 	for _, o := range batch {
 		close(o.done)
+	}
+	if len(t.events) > 0 {
+		w.pub.Publish(t.events)
 	}
 	return true
 }

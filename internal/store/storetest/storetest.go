@@ -17,19 +17,42 @@ import (
 // Opener opens a new empty store that publishes to pub.
 type Opener func(t *testing.T, pub domain.Publisher) domain.Store
 
-// Recorder is a Publisher that keeps what it is given.
+// Recorder is a Publisher that keeps what it is given. A store may answer
+// a write before it publishes the write's events, so Snapshot, given the
+// store (Run sets it), first waits until everything committed is here.
 type Recorder struct {
+	Store domain.Store
+
 	mu     sync.Mutex
 	Events []domain.Event
+	last   int64 // highest position published
 }
 
 func (r *Recorder) Publish(evs []domain.Event) {
 	r.mu.Lock()
 	r.Events = append(r.Events, evs...)
+	for i := range evs {
+		r.last = max(r.last, evs[i].Pos)
+	}
 	r.mu.Unlock()
 }
 
+// Snapshot returns what was published, once it includes every position
+// the store has committed (or after 5 s, when a test will see what is
+// missing).
 func (r *Recorder) Snapshot() []domain.Event {
+	if r.Store != nil {
+		want, err := r.Store.LastPos(context.Background())
+		for end := time.Now().Add(5 * time.Second); err == nil && time.Now().Before(end); {
+			r.mu.Lock()
+			got := r.last
+			r.mu.Unlock()
+			if got >= want {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.Events)
@@ -37,6 +60,7 @@ func (r *Recorder) Snapshot() []domain.Event {
 
 // Run runs the whole contract.
 func Run(t *testing.T, open Opener) {
+	open = settling(open)
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, open Opener)
@@ -218,4 +242,15 @@ func testPhoneCodes(t *testing.T, open Opener) {
 	noErr(t, s.DeletePhoneCode(ctx, "+1555000111"))
 	_, _, _, err = s.PhoneCode(ctx, "+1555000111")
 	wantKind(t, err, domain.KindNotFound)
+}
+
+// settling makes the stores that open opens known to their Recorders.
+func settling(open Opener) Opener {
+	return func(t *testing.T, pub domain.Publisher) domain.Store {
+		st := open(t, pub)
+		if r, ok := pub.(*Recorder); ok {
+			r.Store = st
+		}
+		return st
+	}
 }
