@@ -365,3 +365,35 @@ func (c *Client) SearchMessages(ctx context.Context, q SearchQuery) (*SearchResu
 	}
 	return &out, nil
 }
+
+// File is a finished upload as GET /v1/files/{id} gives it: what it is,
+// and links to its bytes and thumbnails that work for an hour.
+type File struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	MIME     string    `json:"mime"`
+	Name     string    `json:"name,omitempty"`
+	Size     int64     `json:"size"`
+	Width    int       `json:"width,omitempty"`
+	Height   int       `json:"height,omitempty"`
+	Duration float64   `json:"duration,omitempty"`
+	URL      string    `json:"url"` // relative to the server's base URL
+	Expires  time.Time `json:"url_expires"`
+	Thumbs   []struct {
+		Side   int    `json:"side"`
+		Width  int    `json:"width"`
+		Height int    `json:"height"`
+		URL    string `json:"url"`
+	} `json:"thumbs,omitempty"`
+}
+
+// File describes a file the user may read (one they uploaded, or one a
+// message they can read carries). Uploads themselves speak tus (docs/API.md
+// "Media"): any tus client does.
+func (c *Client) File(ctx context.Context, id string) (*File, error) {
+	var f File
+	if err := c.do(ctx, "GET", "/v1/files/"+url.PathEscape(id), nil, nil, &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}

@@ -69,6 +69,7 @@ type clientFrame struct {
 	Text     string   `json:"text,omitempty"`
 	ReplyTo  int64    `json:"reply_to,omitempty"`
 	Forward  *Forward `json:"forward,omitempty"`
+	Media    []string `json:"media,omitempty"`
 }
 
 const (
@@ -304,7 +305,8 @@ func (s *Stream) Err() error {
 // req.ClientID gets a random one. A server error comes back as *APIError.
 func (s *Stream) Send(ctx context.Context, chatID int64, req SendRequest) (*SendResult, error) {
 	w := req.wire()
-	f, err := s.request(ctx, clientFrame{Type: "send", ChatID: chatID, ClientID: w.ClientID, Text: w.Text, ReplyTo: w.ReplyTo, Forward: w.Forward})
+	f, err := s.request(ctx, clientFrame{Type: "send", ChatID: chatID, ClientID: w.ClientID, Text: w.Text, ReplyTo: w.ReplyTo, Forward: w.Forward,
+		Media: w.Media})
 	if err != nil {
 		return nil, err
 	}

@@ -130,7 +130,21 @@ type Event struct {
 	Rights   []string   `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: the denied ones
 	Until    *time.Time `json:"until,omitempty"`
 	Views    int        `json:"views,omitempty"`
+	Media    []Media    `json:"media,omitempty"`    // a message's files
 	ForUser  int64      `json:"for_user,omitempty"` // a private event: only this user gets it
+}
+
+// Media is a file a message carries; File gives links to its bytes.
+type Media struct {
+	FileID   string  `json:"file_id"`
+	Kind     string  `json:"kind"` // photo, video, voice, audio or file
+	MIME     string  `json:"mime"`
+	Name     string  `json:"name,omitempty"`
+	Size     int64   `json:"size"`
+	Width    int     `json:"width,omitempty"`
+	Height   int     `json:"height,omitempty"`
+	Duration float64 `json:"duration,omitempty"` // seconds
+	Thumbs   []int   `json:"thumbs,omitempty"`   // thumbnail sides
 }
 
 // RegisterRequest creates an account.
@@ -176,6 +190,7 @@ type SendRequest struct {
 	Text     string   `json:"text,omitempty"`
 	ReplyTo  int64    `json:"reply_to,omitempty"`
 	Forward  *Forward `json:"forward,omitempty"`
+	Media    []string `json:"media,omitempty"` // ids of finished uploads; Text is then the caption
 }
 
 // SendResult is the answer to a send.

@@ -49,6 +49,7 @@ scenarios:
   group         one sender, a group's other members each on their own WebSocket
   idle          hold N authenticated WebSockets open
   channel       one channel's owner posts; S subscriber WebSockets receive (all_delivered_ms per post)
+  media         upload a -file-mb MiB file over tus and download it (throughput, server RSS peak)
   relay-server  run the no-storage baseline server (-addr 127.0.0.1:9100)
 
 Several servers: -server takes a comma-separated list of the nodes of one
@@ -87,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sc = &idleScenario{}
 	case "channel":
 		sc = &channelScenario{}
+	case "media":
+		sc = &mediaScenario{}
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -333,6 +336,13 @@ type result struct {
 	BytesPerConn     *num    `json:"bytes_per_conn,omitempty"`
 	HeapBytesPerConn *num    `json:"heap_stack_bytes_per_conn,omitempty"`
 	FileLimit        uint64  `json:"file_limit,omitempty"`
+
+	// media
+	FileMB         int     `json:"file_mb,omitempty"`
+	UploadMBps     float64 `json:"upload_mib_per_s,omitempty"`
+	DownloadMBps   float64 `json:"download_mib_per_s,omitempty"`
+	UploadPeakMB   num     `json:"server_rss_peak_upload_mb,omitempty"`
+	DownloadPeakMB num     `json:"server_rss_peak_download_mb,omitempty"`
 }
 
 // fill sets the fields every run shares.
@@ -392,7 +402,10 @@ func summary(w io.Writer, r *result) {
 		nodes = fmt.Sprintf("%d nodes, ", r.Nodes)
 	}
 	fmt.Fprintf(w, "%s on %s (%s%d CPUs), run %s, %d clients, %d users\n", r.Scenario, strings.Join(r.Servers, ","), nodes, r.CPUs, r.Run, r.Clients, r.Users)
-	if r.Connections != nil {
+	if r.FileMB > 0 {
+		fmt.Fprintf(w, "  %d MiB: upload %.1f MiB/s (server RSS peak %s MB), download %.1f MiB/s (peak %s MB), at rest before %s MB\n",
+			r.FileMB, r.UploadMBps, fmtNum(&r.UploadPeakMB), r.DownloadMBps, fmtNum(&r.DownloadPeakMB), fmtNum(r.RSSBeforeMB))
+	} else if r.Connections != nil {
 		fmt.Fprintf(w, "  connections held %d (failed %d), server reports %s open; pings %d/%d\n",
 			*r.Connections, r.ConnectFailures, fmtNum(r.ServerWSOpen), r.PingsOK, r.PingSample)
 		fmt.Fprintf(w, "  connect %.0f/s (p50 %.1f ms, p99 %.1f ms), held %.0fs\n", r.ConnectRate, r.ConnectP50ms, r.ConnectP99ms, r.HoldS)

@@ -74,9 +74,18 @@ func newClusterEnv(t testing.TB) clusterEnv {
 // startNode runs one in-process node of the cluster.
 func (e clusterEnv) startNode(t testing.TB) *testServer {
 	t.Helper()
+	return e.startNodeWith(t, nil)
+}
+
+// startNodeWith runs a node whose settings set changes.
+func (e clusterEnv) startNodeWith(t testing.TB, set func(*serveConfig)) *testServer {
+	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.Addr, cfg.Data = "127.0.0.1:0", t.TempDir()
 	cfg.Database, cfg.NATS, cfg.Cluster = e.dsn, e.nats, e.name
+	if set != nil {
+		set(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &testServer{cancel: cancel, done: make(chan error, 1), log: &logBuffer{}}

@@ -47,7 +47,7 @@ var migrateTables = []struct {
 		"rights", "denied", "until", "last_sent_at"},
 		bools: map[string]bool{"blocked": true}},
 	{name: "events", columns: []string{"pos", "chat_id", "seq", "type", "actor_id", "date", "client_id", "text", "reply_to", "fwd_chat", "fwd_seq", "fwd_sender", "target", "role", "edited_at", "deleted",
-		"views", "anon"},
+		"views", "anon", "rights", "until", "media"},
 		bools: map[string]bool{"deleted": true}},
 	{name: "user_events", columns: []string{"pos", "user_id", "chat_id", "type", "actor_id", "target", "role", "rights", "until", "date"}},
 	{name: "views", columns: []string{"chat_id", "seq", "user_id"}},
@@ -57,6 +57,11 @@ var migrateTables = []struct {
 		bools: map[string]bool{"needs_approval": true, "revoked": true}},
 	{name: "join_requests", columns: []string{"chat_id", "user_id", "code", "date"}},
 	{name: "admin_log", columns: []string{"id", "chat_id", "actor_id", "action", "target", "detail", "date"}},
+	{name: "uploads", columns: []string{"id", "user_id", "kind", "mime", "name", "length", "offset", "parts", "hash", "created_at"}},
+	{name: "files", columns: []string{"id", "owner_id", "kind", "mime", "name", "size", "sha256", "width", "height", "duration",
+		"waveform", "parts", "thumbs", "created_at"}},
+	{name: "file_refs", columns: []string{"file_id", "chat_id", "seq"}},
+	{name: "secrets", columns: []string{"name", "value"}},
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
@@ -130,7 +135,7 @@ func migrateToPostgres(ctx context.Context, dbPath, dsn string) (map[string]int6
 	// The whole target is locked, so that a node started by mistake cannot
 	// write into it halfway; and it must be empty.
 	if _, err := tx.Exec(ctx, `LOCK TABLE users, sessions, blocks, phone_codes, chats, members, events, user_events, views, reactions,
-		reaction_counts, invites, join_requests, admin_log, chapar_pos IN EXCLUSIVE MODE`); err != nil {
+		reaction_counts, invites, join_requests, admin_log, uploads, files, file_refs, secrets, chapar_pos IN EXCLUSIVE MODE`); err != nil {
 		return nil, err
 	}
 	var used bool

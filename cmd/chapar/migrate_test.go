@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,17 @@ func TestMigrateToPostgres(t *testing.T) {
 	must(t, err)
 	_, err = cb.MarkRead(bg, group.ID, g.Event.Seq)
 	must(t, err)
+	// A photo in the group: its file moves with the database (the bytes
+	// stay in the media folder, which the cluster node is pointed at).
+	img := pngBytes(t, 64, 48)
+	up := tusClient{t, one.URL, ca.Token()}
+	path := up.create("photo", "م.png", "image/png", len(img))
+	if resp := up.patch(path, 0, bytes.NewReader(img)); resp.StatusCode != 204 {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	fileID := strings.TrimPrefix(path, "/v1/uploads/")
+	_, err = ca.Send(bg, group.ID, client.SendRequest{ClientID: "photo", Media: []string{fileID}})
+	must(t, err)
 	must(t, cc.Block(bg, alice.ID))
 	_, err = cc.RemoveMember(bg, group.ID, carol.ID) // carol leaves
 	must(t, err)
@@ -66,7 +78,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatalf("second migrate: exit %d: %s", code, errb.String())
 	}
 
-	node := env.startNode(t)
+	node := env.startNodeWith(t, func(c *serveConfig) { c.MediaDir = filepath.Join(dir, "media") })
 	var moved []*client.Client
 	for _, c := range []*client.Client{ca, cb, cc} {
 		moved = append(moved, client.New(node.URL, client.WithToken(c.Token())))
@@ -76,6 +88,15 @@ func TestMigrateToPostgres(t *testing.T) {
 		if after[k] != v {
 			t.Fatalf("%s differs after the move:\nbefore %s\nafter  %s", k, v, after[k])
 		}
+	}
+
+	// Bob still gets the photo, from the same bytes.
+	f, status := tusClient{t, node.URL, cb.Token()}.file(fileID)
+	if status != 200 || f.Width != 64 {
+		t.Fatalf("the photo after the move: %d %+v", status, f)
+	}
+	if resp, body := get(t, node.URL+f.URL, nil); resp.StatusCode != 200 || !bytes.Equal(body, img) {
+		t.Fatalf("the photo's bytes after the move: %d, %d bytes", resp.StatusCode, len(body))
 	}
 
 	// Idempotency survives: an old client id gives back the old message.

@@ -47,6 +47,13 @@ type serveConfig struct {
 	NATS    string `toml:"nats"`
 	Cluster string `toml:"cluster"`
 
+	// Media: files go to MediaDir (default: Data/media), or to an
+	// S3-compatible bucket if S3 is set (s3://KEY:SECRET@host:port/bucket/prefix).
+	MediaDir    string `toml:"media_dir"`
+	S3          string `toml:"s3"`
+	MaxFileSize int64  `toml:"max_file_size"` // bytes per file
+	UploadQuota int64  `toml:"upload_quota"`  // bytes per user
+
 	SendLimit    int      `toml:"send_limit"`
 	MaxTextLen   int      `toml:"max_text_len"`
 	MaxGroupSize int      `toml:"max_group_size"`
@@ -67,7 +74,7 @@ func defaultServeConfig() serveConfig {
 	return serveConfig{
 		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text", Cluster: "main",
 		MaxTextLen: dc.MaxTextLen, MaxGroupSize: dc.MaxGroupSize, EditWindow: duration{dc.EditWindow},
-		SendLimit: dc.SendLimit,
+		SendLimit: dc.SendLimit, MaxFileSize: 2 << 30, UploadQuota: 20 << 30,
 	}
 }
 
@@ -86,6 +93,10 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.Database, "database", "", "PostgreSQL URL for a cluster, e.g. postgres://chapar@db/chapar (env CHAPAR_DATABASE; default: embedded storage in -data)")
 	fs.StringVar(&fl.NATS, "nats", "", "NATS URL through which nodes sharing -database exchange events (env CHAPAR_NATS)")
 	fs.StringVar(&fl.Cluster, "cluster", cfg.Cluster, "cluster name: nodes with the same name and NATS form one cluster (env CHAPAR_CLUSTER)")
+	fs.StringVar(&fl.MediaDir, "media-dir", "", "folder for media files (env CHAPAR_MEDIA_DIR; default: media/ in -data)")
+	fs.StringVar(&fl.S3, "s3", "", "keep media in S3-compatible storage: s3://KEY:SECRET@host:port/bucket/prefix?secure=true (env CHAPAR_S3)")
+	fs.Int64Var(&fl.MaxFileSize, "max-file-size", cfg.MaxFileSize, "most bytes in one file")
+	fs.Int64Var(&fl.UploadQuota, "upload-quota", cfg.UploadQuota, "most bytes of files one user may store")
 	fs.IntVar(&fl.SendLimit, "send-limit", cfg.SendLimit, "messages one user may send per 10 s (0: no limit)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
@@ -108,6 +119,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	for env, dst := range map[string]*string{
 		"CHAPAR_ADDR": &cfg.Addr, "CHAPAR_DATA": &cfg.Data,
 		"CHAPAR_LOG_LEVEL": &cfg.LogLevel, "CHAPAR_LOG_FORMAT": &cfg.LogFormat,
+		"CHAPAR_MEDIA_DIR": &cfg.MediaDir, "CHAPAR_S3": &cfg.S3,
 		"CHAPAR_DATABASE": &cfg.Database, "CHAPAR_NATS": &cfg.NATS, "CHAPAR_CLUSTER": &cfg.Cluster,
 	} {
 		if v := getenv(env); v != "" {
@@ -140,6 +152,14 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.NATS = fl.NATS
 		case "cluster":
 			cfg.Cluster = fl.Cluster
+		case "media-dir":
+			cfg.MediaDir = fl.MediaDir
+		case "s3":
+			cfg.S3 = fl.S3
+		case "max-file-size":
+			cfg.MaxFileSize = fl.MaxFileSize
+		case "upload-quota":
+			cfg.UploadQuota = fl.UploadQuota
 		}
 	})
 	switch {
@@ -149,6 +169,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		return cfg, errors.New("max_group_size must be at least 2")
 	case cfg.EditWindow.Duration < 0:
 		return cfg, errors.New("edit_window must not be negative")
+	case cfg.MaxFileSize < 1 || cfg.UploadQuota < 1:
+		return cfg, errors.New("max_file_size and upload_quota must be positive")
 	case cfg.SendLimit < 0:
 		return cfg, errors.New("send_limit must not be negative")
 	case !clusterName.MatchString(cfg.Cluster):
@@ -246,7 +268,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		be.close = func() { shared.Close(); closeBackends() }
 	}
 	svc = domain.NewService(dc, domain.Deps{Store: st, Notifier: b, Presence: pres, Log: log})
-	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler()})
+	ms, err := openMedia(ctx, cfg, st, log)
+	if err != nil {
+		be.close()
+		return err
+	}
+	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

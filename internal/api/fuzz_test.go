@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -66,6 +67,24 @@ func FuzzDecodeRequests(f *testing.F) {
 		}
 		for _, v := range targets {
 			_ = decodeBytes(data, v) // must not panic
+		}
+	})
+}
+
+// FuzzUploadMetadata: tus's Upload-Metadata header, as a client sends it.
+func FuzzUploadMetadata(f *testing.F) {
+	for _, seed := range []string{"", "kind cGhvdG8=,filename YS5wbmc=", "kind", " , ", "a !!!", "k  dg==", strings.Repeat("k dg==,", 700)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		md, err := parseMetadata(v)
+		if err == nil && len(v) > 4096 {
+			t.Fatalf("a %d-byte header was taken", len(v))
+		}
+		for k := range md {
+			if k == "" {
+				t.Fatal("an empty key was taken")
+			}
 		}
 	})
 }

@@ -12,10 +12,12 @@ type sendBody struct {
 	Text     string          `json:"text"`
 	ReplyTo  int64           `json:"reply_to"`
 	Forward  *domain.Forward `json:"forward"`
+	Media    []string        `json:"media"` // file ids
 }
 
 func (b sendBody) request(chatID int64) domain.SendRequest {
-	return domain.SendRequest{ChatID: chatID, ClientID: b.ClientID, Text: b.Text, ReplyTo: b.ReplyTo, Forward: b.Forward}
+	return domain.SendRequest{ChatID: chatID, ClientID: b.ClientID, Text: b.Text, ReplyTo: b.ReplyTo, Forward: b.Forward,
+		Media: b.Media}
 }
 
 type sendResult struct {

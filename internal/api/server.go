@@ -13,6 +13,7 @@ import (
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
+	"github.com/chapar/chapar/internal/media"
 	"github.com/chapar/chapar/internal/ws"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,6 +29,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	ready   atomic.Bool
 	mux     *http.ServeMux
+	media   *media.Service // nil: media endpoints answer 503
 }
 
 // Options configure a Server.
@@ -38,6 +40,8 @@ type Options struct {
 	Metrics  *Metrics             // made with NewMetrics(Registry); made here if nil
 	// Web, if set, serves the web client at "/".
 	Web http.Handler
+	// Media, if set, serves uploads and downloads.
+	Media *media.Service
 }
 
 // New wires the API over a service and a hub.
@@ -48,7 +52,8 @@ func New(svc *domain.Service, h *hub.Hub, opt Options) *Server {
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{svc: svc, hub: h, ws: ws.NewServer(opt.WS), log: opt.Log, reg: opt.Registry, mux: http.NewServeMux()}
+	s := &Server{svc: svc, hub: h, ws: ws.NewServer(opt.WS), log: opt.Log, reg: opt.Registry, mux: http.NewServeMux(),
+		media: opt.Media}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(opt.Registry)
 	}
@@ -72,6 +77,7 @@ func (s *Server) routes(web http.Handler) {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 
+	s.mediaRoutes(m)
 	m.HandleFunc("POST /v1/auth/register", s.register)
 	m.HandleFunc("POST /v1/auth/login", s.login)
 	m.HandleFunc("POST /v1/auth/phone/start", s.phoneStart)

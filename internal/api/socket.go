@@ -96,6 +96,7 @@ type clientFrame struct {
 	Text     string          `json:"text,omitempty"`
 	ReplyTo  int64           `json:"reply_to,omitempty"`
 	Forward  *domain.Forward `json:"forward,omitempty"`
+	Media    []string        `json:"media,omitempty"`
 }
 
 // OnMessage implements ws.Handler.
@@ -106,7 +107,13 @@ func (c *socketClient) OnMessage(_ *ws.Conn, data []byte) {
 			c.conn.Close(closeProtocol, "malformed frame")
 			return
 		}
-		c.sendError(nil, err)
+		// Answer with the request's id if it can be read at all, so the
+		// client can tell which request failed.
+		var idOnly struct {
+			ID json.RawMessage `json:"id"`
+		}
+		json.Unmarshal(data, &idOnly)
+		c.sendError(idOnly.ID, err)
 		return
 	}
 	if c.hc == nil {
@@ -116,7 +123,8 @@ func (c *socketClient) OnMessage(_ *ws.Conn, data []byte) {
 	ctx := context.Background()
 	switch f.Type {
 	case "send":
-		ev, dup, err := c.s.svc.Send(ctx, c.sess.UserID, sendBody{ClientID: f.ClientID, Text: f.Text, ReplyTo: f.ReplyTo, Forward: f.Forward}.request(f.ChatID))
+		ev, dup, err := c.s.svc.Send(ctx, c.sess.UserID, sendBody{ClientID: f.ClientID, Text: f.Text, ReplyTo: f.ReplyTo, Forward: f.Forward,
+			Media: f.Media}.request(f.ChatID))
 		if err != nil {
 			c.sendError(f.ID, err)
 			return

@@ -13,7 +13,11 @@ type SendRequest struct {
 	Text     string
 	ReplyTo  int64
 	Forward  *Forward // copy this message instead of Text
+	Media    []string // files to attach (ids of finished uploads); Text is then the caption
 }
+
+// MaxAlbum is the most files one message carries.
+const MaxAlbum = 10
 
 // Send appends a message to a chat. A repeated ClientID returns the first
 // message with duplicate=true.
@@ -33,20 +37,32 @@ func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event,
 	}
 	nm := NewMessage{ChatID: r.ChatID, SenderID: userID, ClientID: r.ClientID, Text: r.Text, ReplyTo: r.ReplyTo, Need: RightPost}
 	if r.Forward != nil {
-		if r.Text != "" {
+		if r.Text != "" || len(r.Media) > 0 {
 			return Event{}, false, Invalid("text", "a forward carries the original text; leave text empty")
 		}
 		src, err := s.readableMessage(ctx, userID, r.Forward.ChatID, r.Forward.Seq)
 		if err != nil {
 			return Event{}, false, err
 		}
-		nm.Text = src.Text
+		nm.Text, nm.Media = src.Text, src.Media // the files are shared, not copied
 		nm.Forward = &Forward{ChatID: src.ChatID, Seq: src.Seq, SenderID: src.ActorID}
 		if src.Forward != nil { // keep the original origin
 			nm.Forward = src.Forward
 		}
+	} else if len(r.Media) > 0 {
+		if err := validText("text", r.Text, 0, s.cfg.MaxCaption); err != nil {
+			return Event{}, false, err
+		}
+		media, err := s.attachments(ctx, userID, r.Media)
+		if err != nil {
+			return Event{}, false, err
+		}
+		nm.Media = media
 	} else if err := validText("text", r.Text, 1, s.cfg.MaxTextLen); err != nil {
 		return Event{}, false, err
+	}
+	if len(nm.Media) > 0 {
+		nm.Need |= RightSendMedia
 	}
 	// Membership, rights and blocks are checked by the store inside the
 	// transaction, with no extra read on this path.
@@ -55,6 +71,53 @@ func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event,
 		s.discuss(ctx, userID, ev)
 	}
 	return ev, dup, err
+}
+
+// attachments resolves the files a message is to carry: finished files
+// the sender may read (their own uploads, or files in messages they can
+// read, which are then shared, not copied). An album of several holds
+// photos and videos, or only files, or only audio; a voice note goes alone.
+func (s *Service) attachments(ctx context.Context, userID int64, ids []string) ([]Media, error) {
+	if len(ids) > MaxAlbum {
+		return nil, Invalid("media", "at most %d files in one message", MaxAlbum)
+	}
+	media := make([]Media, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || len(id) > 64 || seen[id] {
+			return nil, Invalid("media", "each file once, by its id")
+		}
+		seen[id] = true
+		may, err := s.store.CanReadFile(ctx, userID, id)
+		if err != nil {
+			return nil, err
+		}
+		var f File
+		if may {
+			f, err = s.store.File(ctx, id)
+		}
+		if !may || IsKind(err, KindNotFound) {
+			return nil, Errorf(KindNotFound, "file %s not found (finish its upload first)", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		media = append(media, MediaOf(f))
+	}
+	if len(media) > 1 {
+		group := func(kind string) string {
+			if kind == MediaPhoto || kind == MediaVideo {
+				return "visual"
+			}
+			return kind
+		}
+		for _, m := range media {
+			if m.Kind == MediaVoice || group(m.Kind) != group(media[0].Kind) {
+				return nil, Invalid("media", "an album holds photos and videos, or only files, or only audio; a voice note goes alone")
+			}
+		}
+	}
+	return media, nil
 }
 
 // discuss copies a channel post into the channel's discussion group, as a
@@ -72,7 +135,7 @@ func (s *Service) discuss(ctx context.Context, userID int64, post Event) {
 		return
 	}
 	_, _, err = s.store.AppendMessage(ctx, NewMessage{ChatID: c.LinkedChatID, SenderID: userID, Need: RightPost,
-		ClientID: fmt.Sprintf("discuss.%d.%d", post.ChatID, post.Seq), Text: post.Text,
+		ClientID: fmt.Sprintf("discuss.%d.%d", post.ChatID, post.Seq), Text: post.Text, Media: post.Media,
 		Forward: &Forward{ChatID: post.ChatID, Seq: post.Seq}})
 	if err != nil {
 		s.log.Debug("post not copied to its discussion group", "chat", post.ChatID, "seq", post.Seq, "err", err)

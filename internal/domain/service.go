@@ -14,6 +14,7 @@ import (
 // Config holds the limits an operator can change.
 type Config struct {
 	MaxTextLen    int           // characters in a message (4096)
+	MaxCaption    int           // characters in a media message's caption (1024)
 	MaxGroupSize  int           // members in a group (200,000)
 	EditWindow    time.Duration // how long a sender may edit (48h)
 	HistoryLimit  int           // most messages in one history page (200)
@@ -32,6 +33,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxTextLen:    4096,
+		MaxCaption:    1024,
 		MaxGroupSize:  200_000,
 		EditWindow:    48 * time.Hour,
 		HistoryLimit:  200,

@@ -17,6 +17,7 @@ import (
 type Store interface {
 	AccountStore
 	ChatStore
+	FileStore
 	Close() error
 }
 
@@ -79,6 +80,7 @@ type NewMessage struct {
 	Text     string
 	ReplyTo  int64
 	Forward  *Forward
+	Media    []Media // Text is then the caption (may be empty)
 	// Need are the rights sending this takes (RightPost, with RightSendMedia
 	// for media); the store checks them with RightsIn inside its
 	// transaction, failing with KindForbidden. Zero checks nothing more

@@ -139,6 +139,7 @@ type Event struct {
 	Rights   Rights     `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: what was denied
 	Until    *time.Time `json:"until,omitempty"`  // restricted, member_removed (a ban): when it ends
 	Views    int        `json:"views,omitempty"`  // channel posts: how many users viewed it (at read time)
+	Media    []Media    `json:"media,omitempty"`  // messages: attached files (an album holds up to 10)
 	// ForUser marks a private event: it concerns one user and reaches only
 	// their devices (joining or leaving a channel, reads in large chats).
 	// A private event has a pos but no seq.

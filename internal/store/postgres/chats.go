@@ -470,7 +470,7 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 		// In a channel without signatures appendEvent hides the sender;
 		// the row keeps it (for resends).
 		ev := domain.Event{ChatID: m.ChatID, Type: domain.EvMessage, ActorID: m.SenderID, ClientID: m.ClientID,
-			Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward}
+			Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media}
 		return t.appendEvent(&ev)
 	}
 	evs, err := s.w.submit(o)
@@ -823,9 +823,9 @@ func (s *Store) EventsAfter(ctx context.Context, chatID, after, upto int64, limi
 // for_user (scanEventFor).
 const (
 	readCols = `m.chat_id, 0::bigint, m.read_pos, 'read', m.user_id, m.read_at, '', '', 0::bigint,
-	0::bigint, 0::bigint, 0::bigint, m.read_seq, '', 0::bigint, false, 0, 0::bigint, 0::bigint`
+	0::bigint, 0::bigint, 0::bigint, m.read_seq, '', 0::bigint, false, 0, 0::bigint, 0::bigint, ''`
 	userEventCols = `chat_id, 0::bigint, pos, type, actor_id, date, '', '', 0::bigint,
-	0::bigint, 0::bigint, 0::bigint, target, role, 0::bigint, false, 0, rights, until, user_id`
+	0::bigint, 0::bigint, 0::bigint, target, role, 0::bigint, false, 0, rights, until, '', user_id`
 )
 
 // privateReadsSQL is domain.PrivateReads for the chat c.

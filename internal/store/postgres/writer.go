@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/store/rowmap"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -535,7 +536,8 @@ func (t *txn) commit() error {
 
 func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 	var idx, chat, seq, actor, replyTo, fwdChat, fwdSeq, fwdSender, target, anon, rights, until []int64
-	var typ, clientID, text, role, terms []string
+	var typ, clientID, text, role, terms, media, refFile []string
+	var refChat, refSeq []int64
 	for i, e := range t.events {
 		if e.Type == domain.EvRead || e.ForUser != 0 {
 			continue // kept in members.read_* and user_events, see queueReads and queueUserEvents
@@ -557,6 +559,11 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		replyTo, target, role = append(replyTo, e.ReplyTo), append(target, e.Target), append(role, string(e.Role))
 		fwdChat, fwdSeq, fwdSender = append(fwdChat, f.ChatID), append(fwdSeq, f.Seq), append(fwdSender, f.SenderID)
 		anon, rights, until = append(anon, hidden), append(rights, int64(e.Rights)), append(until, untilMS(e.Until))
+		mj, _ := rowmap.MediaJSON(e.Media).(string)
+		media = append(media, mj)
+		for _, m := range e.Media {
+			refFile, refChat, refSeq = append(refFile, m.FileID), append(refChat, e.ChatID), append(refSeq, e.Seq)
+		}
 		var words string
 		if e.Type == domain.EvMessage {
 			words = indexedTerms(e.Text)
@@ -575,6 +582,16 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		cols, vals = ", anon, rights, until", ", x.anon, NULLIF(x.rights, 0), NULLIF(x.until, 0)"
 		arrays, names = ", $17::int[], $18::bigint[], $19::bigint[]", ", anon, rights, until"
 		args = append(args, anon, rights, until)
+	}
+	if slices.ContainsFunc(media, func(s string) bool { return s != "" }) {
+		cols, vals = cols+", media", vals+", NULLIF(x.media, '')"
+		arrays, names = arrays+fmt.Sprintf(", $%d::text[]", len(args)+1), names+", media"
+		args = append(args, media)
+	}
+	if len(refFile) > 0 {
+		// Who may fetch a file: see CanReadFile.
+		b.Queue(`INSERT INTO file_refs(file_id, chat_id, seq) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+			ON CONFLICT DO NOTHING`, refFile, refChat, refSeq)
 	}
 	b.Queue(`INSERT INTO events(pos, chat_id, seq, type, actor_id, date, client_id, text, reply_to,
 			fwd_chat, fwd_seq, fwd_sender, target, role, search`+cols+`)

@@ -4,6 +4,7 @@
 package rowmap
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
@@ -18,16 +19,19 @@ type Scanner interface{ Scan(dest ...any) error }
 // events; NULL (PostgreSQL) or 0 for every other event.
 const EventCols = `chat_id, seq, pos, type, CASE WHEN anon <> 0 THEN 0 ELSE actor_id END, date,
 	COALESCE(client_id, ''), text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role, edited_at, deleted, views,
-	COALESCE(rights, 0), COALESCE(until, 0)`
+	COALESCE(rights, 0), COALESCE(until, 0), COALESCE(media, '')`
 
 // ScanEvent reads one row of EventCols.
 func ScanEvent(r Scanner) (domain.Event, error) {
 	var e domain.Event
 	var date, edited, rights, until int64
 	var fwdChat, fwdSeq, fwdSender int64
-	var role string
+	var role, media string
 	err := r.Scan(&e.ChatID, &e.Seq, &e.Pos, &e.Type, &e.ActorID, &date, &e.ClientID, &e.Text, &e.ReplyTo,
-		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted, &e.Views, &rights, &until)
+		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted, &e.Views, &rights, &until, &media)
+	if err == nil && media != "" {
+		err = json.Unmarshal([]byte(media), &e.Media)
+	}
 	e.Rights = domain.Rights(rights)
 	if until != 0 {
 		u := FromMS(until)
@@ -43,6 +47,19 @@ func ScanEvent(r Scanner) (domain.Event, error) {
 		e.Forward = &domain.Forward{ChatID: fwdChat, Seq: fwdSeq, SenderID: fwdSender}
 	}
 	return e, err
+}
+
+// MediaJSON is how the events table keeps a message's media: NULL (nil)
+// for none.
+func MediaJSON(m []domain.Media) any {
+	if len(m) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // plain structs of strings and numbers
+	}
+	return string(b)
 }
 
 // FromMS turns stored Unix milliseconds into a time (0 is the zero time).

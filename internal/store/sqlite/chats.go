@@ -48,12 +48,12 @@ func (t *txn) insertEvent(ev *domain.Event, onceOnly, anon bool) (inserted bool,
 		fwdChat, fwdSeq, fwdSender = f.ChatID, f.Seq, f.SenderID
 	}
 	q := `INSERT INTO events(pos, chat_id, seq, type, actor_id, date, client_id, text, reply_to,
-		fwd_chat, fwd_seq, fwd_sender, target, role, anon, rights, until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		fwd_chat, fwd_seq, fwd_sender, target, role, anon, rights, until, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if onceOnly {
 		q += ` ON CONFLICT(actor_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
 	}
 	res, err := t.exec(q, ev.Pos, ev.ChatID, ev.Seq, ev.Type, ev.ActorID, ms(ev.Date), nullStr(ev.ClientID), ev.Text, ev.ReplyTo,
-		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role), anon, ev.Rights, untilOf(ev.Until))
+		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role), anon, ev.Rights, untilOf(ev.Until), rowmap.MediaJSON(ev.Media))
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", err)
 	}
@@ -63,6 +63,12 @@ func (t *txn) insertEvent(ev *domain.Event, onceOnly, anon bool) (inserted bool,
 	if ev.Type == domain.EvMessage {
 		if err := t.indexMessage(ev.Pos, ev.ChatID, ev.Text); err != nil {
 			return false, fmt.Errorf("index message: %w", err)
+		}
+	}
+	for _, m := range ev.Media { // who may fetch a file: see CanReadFile
+		if _, err := t.exec(`INSERT INTO file_refs(file_id, chat_id, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			m.FileID, ev.ChatID, ev.Seq); err != nil {
+			return false, fmt.Errorf("insert file ref: %w", err)
 		}
 	}
 	published := *ev
@@ -348,7 +354,7 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 			return err
 		}
 		ev = domain.Event{ChatID: m.ChatID, Seq: seq, Pos: t.w.nextPos, Date: t.now, Type: domain.EvMessage,
-			ActorID: m.SenderID, ClientID: m.ClientID, Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward}
+			ActorID: m.SenderID, ClientID: m.ClientID, Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media}
 		// The unique (sender, client id) index decides whether this is a
 		// resend; only then do we look the first message up.
 		inserted, err := t.insertEvent(&ev, true, anonymous(meta))

@@ -107,7 +107,8 @@ CREATE TABLE IF NOT EXISTS events (
     views      INTEGER NOT NULL DEFAULT 0,
     anon       INTEGER NOT NULL DEFAULT 0, -- a channel without signatures: actor hidden
     rights     INTEGER NOT NULL DEFAULT 0, -- role_changed: the admin's rights
-    until      INTEGER NOT NULL DEFAULT 0  -- member_removed by a ban: when it ends
+    until      INTEGER NOT NULL DEFAULT 0, -- member_removed by a ban: when it ends
+    media      TEXT                        -- messages: JSON list of domain.Media, NULL if none
 );
 -- A chat's log in order; its entries also carry pos (the row id), which
 -- lets a resync find where to start without touching the rows.
@@ -201,3 +202,52 @@ CREATE INDEX IF NOT EXISTS admin_log_chat ON admin_log(chat_id, id);
 CREATE VIRTUAL TABLE IF NOT EXISTS names_fts USING fts5(
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
 );
+
+-- Media (docs/ARCHITECTURE.md "Media"): uploads in progress, and finished
+-- files. Parts and thumbnails are JSON lists of blob keys and sizes.
+CREATE TABLE IF NOT EXISTS uploads (
+    id         TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    mime       TEXT NOT NULL DEFAULT '',
+    name       TEXT NOT NULL DEFAULT '',
+    length     INTEGER NOT NULL,
+    offset     INTEGER NOT NULL DEFAULT 0,
+    parts      TEXT NOT NULL DEFAULT '[]',
+    hash       BLOB,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_user ON uploads(user_id);
+CREATE INDEX IF NOT EXISTS uploads_created ON uploads(created_at);
+
+CREATE TABLE IF NOT EXISTS files (
+    id         TEXT PRIMARY KEY,
+    owner_id   INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    mime       TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    width      INTEGER NOT NULL DEFAULT 0,
+    height     INTEGER NOT NULL DEFAULT 0,
+    duration   REAL NOT NULL DEFAULT 0,
+    waveform   BLOB,
+    parts      TEXT NOT NULL,
+    thumbs     TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_owner ON files(owner_id);
+CREATE INDEX IF NOT EXISTS files_content ON files(sha256, size);
+
+CREATE TABLE IF NOT EXISTS secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- The chats whose messages carry a file: who may fetch it (CanReadFile).
+CREATE TABLE IF NOT EXISTS file_refs (
+    file_id TEXT NOT NULL,
+    chat_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (file_id, chat_id, seq)
+) WITHOUT ROWID;

@@ -109,7 +109,7 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 }
 
 // schemaVersion is the schema's version (PRAGMA user_version).
-const schemaVersion = 2
+const schemaVersion = 3
 
 // columnsV1 are the columns version 1 added to tables that existed before
 // (groups and channels).
@@ -174,6 +174,11 @@ func upgrade(db *sql.DB) error {
 		// (indexExisting fills it at start).
 		if _, err := tx.Exec(`DROP TABLE IF EXISTS events_fts; DELETE FROM meta WHERE key = 'search_v1'`); err != nil {
 			return fmt.Errorf("upgrade to schema 2: %w", err)
+		}
+	}
+	if tables > 0 && version < 3 {
+		if _, err := tx.Exec(`ALTER TABLE events ADD COLUMN media TEXT`); err != nil {
+			return fmt.Errorf("upgrade to schema 3: %w", err)
 		}
 	}
 	if _, err := tx.Exec(schema); err != nil {

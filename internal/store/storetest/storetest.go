@@ -100,6 +100,8 @@ func Run(t *testing.T, open Opener) {
 		{"AdminLog", testAdminLog},
 		{"SearchDirectory", testSearchDirectory},
 		{"SearchPublic", testSearchPublic},
+		{"Files", testFiles},
+		{"MessageMedia", testMessageMedia},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
