@@ -20,9 +20,11 @@ import (
 var files embed.FS
 
 // CSP allows only this origin's scripts, styles and connections (the API
-// and its WebSocket), and no framing, plugins or inline scripts.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+// and its WebSocket), and no framing, plugins or inline scripts. Images,
+// video and audio come from this origin (files by signed links) or from
+// blob: URLs the page makes itself (previews of files about to be sent).
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; " +
+	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"frame-ancestors 'none'; form-action 'self'"
 
 type file struct {

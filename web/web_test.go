@@ -56,3 +56,19 @@ func TestServesTheAppWithACSP(t *testing.T) {
 		t.Fatalf("POST /: %d", resp.StatusCode)
 	}
 }
+
+// The CSP lets the page show images, video and audio from its own origin
+// (files by signed links) and from blob: URLs it makes (previews of files
+// about to be sent), and from nowhere else.
+func TestCSPAllowsOwnMediaOnly(t *testing.T) {
+	for _, want := range []string{"img-src 'self' blob:;", "media-src 'self' blob:;", "default-src 'self';", "object-src 'none'"} {
+		if !strings.Contains(CSP, want) {
+			t.Errorf("CSP %q lacks %q", CSP, want)
+		}
+	}
+	for _, bad := range []string{"data:", "*", "http:", "https:", "unsafe"} {
+		if strings.Contains(CSP, bad) {
+			t.Errorf("CSP %q allows %q", CSP, bad)
+		}
+	}
+}

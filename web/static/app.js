@@ -7,6 +7,9 @@
 //   chatlist.js      the chat list
 //   search.js        search: messages, people, public chats and posts
 //   conversation.js  a conversation and its composer
+//   media.js         photos, albums, the viewer, players and file cards in messages
+//   attach.js        attaching files and recording voice notes in the composer
+//   upload.js        resumable uploads (tus)
 //   channel.js       channel posts (views, reactions), pinned bar, join, invite links
 //   panels.js        chat info, new group or channel, settings, forward picker
 //   admin.js         managing a group or channel: settings, links, requests, members, log
@@ -415,6 +418,7 @@ function App() {
     main = html`<${Conversation} key=${chat.id} chat=${chat} joined=${joined} users=${users} me=${me}
             history=${histories[chat.id] || { list: [], loading: true }} pending=${pending[chat.id] || []} typingNames=${typingNames}
             onSend=${(text, replyTo) => send(chat.id, replyTo ? { text, reply_to: replyTo } : { text }, text)}
+            onSendMedia=${(ids, caption, replyTo, label) => send(chat.id, { media: ids, ...(caption && { text: caption }), ...(replyTo && { reply_to: replyTo }) }, label)}
             onEdit=${(seq, text) => api("PATCH", `/v1/chats/${chat.id}/messages/${seq}`, { text })}
             onDelete=${(seq) => api("DELETE", `/v1/chats/${chat.id}/messages/${seq}`)}
             onPin=${(seq) => api("POST", `/v1/chats/${chat.id}/pin`, { seq })}

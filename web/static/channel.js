@@ -6,6 +6,7 @@ import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
 import { html, Avatar, muted } from "./ui.js";
 import { t, fmtNumber, count } from "./i18n.js";
 import { api } from "./net.js";
+import { mediaLabel } from "./media.js";
 
 // The reactions the server accepts (docs/API.md), one per user per message.
 export const REACTIONS = ["👍", "👎", "❤️", "🔥", "🎉", "😁", "😢", "😮", "🙏", "👏", "🤔", "💯"];
@@ -126,7 +127,7 @@ export function PinnedBar({ chat, bySeq, onJump, canPin, onUnpin }) {
   }, [chat.id, seq, !!loaded]);
   if (!seq) return null;
   const m = loaded || fetched;
-  const text = m ? (m.deleted ? t("deleted") : m.text) : "…";
+  const text = m ? (m.deleted ? t("deleted") : mediaLabel(m)) : "…";
   return html`
     <div class="pinned-bar">
       <button type="button" class="pinned" onClick=${() => onJump(seq)} aria-label=${t("pinned") + ": " + text}>

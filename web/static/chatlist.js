@@ -5,6 +5,7 @@ import { useState } from "./vendor/hooks.module.js";
 import { html, chatName, userName, Avatar, muted } from "./ui.js";
 import { t, fmtTime, fmtNumber, dayKey } from "./i18n.js";
 import { Results, shortDay } from "./search.js";
+import { mediaLabel } from "./media.js";
 
 export function ChatList({ me, chats, users, current, typing, onOpen, onOpenMessage, onStart, onNewGroup, onSettings }) {
   const [who, setWho] = useState("");
@@ -57,7 +58,7 @@ function lastLine(c, me, users) {
   const m = c.last_message;
   if (!m) return "";
   if (m.type !== "message") return "";
-  const text = m.deleted ? t("deleted") : m.text || "";
+  const text = m.deleted ? t("deleted") : mediaLabel(m);
   // The sender and the text are isolated from each other, so that a
   // Persian message after an English name (or the reverse) keeps its order.
   // A channel's post is its own: the author is not named in the list.

@@ -2,11 +2,15 @@
 // up, without limit), the composer, and what can be done with a message:
 // reply, edit, delete, forward, pin. Channels add views and reactions under
 // posts, and show subscribers a Mute / Leave bar instead of the composer
-// (channel.js); a public chat one is not in shows "Join".
+// (channel.js); a public chat one is not in shows "Join". Messages show
+// their media (media.js); the composer attaches files and records voice
+// notes (attach.js).
 import { useState, useEffect, useLayoutEffect, useRef } from "./vendor/hooks.module.js";
 import { html, chatName, userName, presenceText, Avatar, can } from "./ui.js";
 import { t, fmtTime, fmtDay, fmtNumber, dayKey, count, lang } from "./i18n.js";
 import { usePostStats, PostFooter, PinnedBar, ChatBar } from "./channel.js";
+import { MediaBlock, Viewer, mediaLabel } from "./media.js";
+import { useTray, useRecorder, albums, canRecord, Tray, RecordBar, MAX_CAPTION } from "./attach.js";
 
 export function Conversation(p) {
   const { chat, me, users, history, pending, typingNames } = p;
@@ -16,8 +20,11 @@ export function Conversation(p) {
   const [editing, setEditing] = useState(null);
   const [text, setText] = useState("");
   const [error, setError] = useState("");
+  const [viewer, setViewer] = useState(null); // {list, index}: photos and videos shown full screen
+  const [dragging, setDragging] = useState(false);
   const list = useRef(null);
   const input = useRef(null);
+  const picker = useRef(null);
   const stick = useRef(true);     // the view follows new messages while at the bottom
   const before = useRef(null);    // scroll height before older messages were added
   const lastTyping = useRef(0);
@@ -29,6 +36,10 @@ export function Conversation(p) {
   const multi = chat.type !== "direct";
   const joined = p.joined;
   const mayPost = joined && can(chat, "post");
+  const mayMedia = mayPost && can(chat, "send_media");
+  const tray = useTray(chat.id);
+  const voiceLabel = "🎤 " + t("voiceMsg");
+  const rec = useRecorder((blob) => tray.addVoice(blob, (id) => { stick.current = true; p.onSendMedia([id], "", 0, voiceLabel).catch(() => {}); }));
   const [stats, react] = usePostStats(chat, list, msgs, isChannel);
   // Slow mode: a member waits slow_mode seconds after each message.
   const slowSecs = isGroup && chat.role === "member" ? chat.slow_mode || 0 : 0;
@@ -84,15 +95,35 @@ export function Conversation(p) {
   }, [msgs.length, history.loading, history.complete]);
 
   const reset = () => { setReplyTo(null); setEditing(null); setText(""); setError(""); };
+  const attach = (files) => {
+    if (!files || !files.length || !mayMedia || editing) return;
+    setError(tray.add(files));
+  };
   const submit = async () => {
     const body = text.trim();
-    if (!body) return;
+    if (!body && !(tray.files.length && !editing)) return;
     setError("");
     if (editing) {
       try { await p.onEdit(editing.seq, body); reset(); } catch (err) { setError(err.message); }
       return;
     }
     if (slowLeft) return;
+    if (tray.files.length) {
+      if (!tray.ready) return;
+      if ([...body].length > MAX_CAPTION) { setError(t("captionTooLong", fmtNumber(MAX_CAPTION))); return; }
+      // One message per album the server takes; the caption and the reply
+      // go with the first.
+      stick.current = true;
+      albums(tray.files).forEach((ups, i) => {
+        const caption = i === 0 ? body : "";
+        const label = mediaLabel({ text: caption, media: ups.map((u) => ({ kind: u.kind, name: u.name })) }); // while it is sent
+        p.onSendMedia(ups.map((u) => u.fileID), caption, i === 0 && replyTo ? replyTo.seq : 0, label)
+          .then(() => { if (slowSecs) setSlowUntil(Date.now() + slowSecs * 1000); }, (err) => { if (err.retryAfter) setSlowUntil(Date.now() + err.retryAfter * 1000); });
+      });
+      tray.clear();
+      reset();
+      return;
+    }
     stick.current = true;
     p.onSend(body, replyTo ? replyTo.seq : 0).then(
       () => { if (slowSecs) setSlowUntil(Date.now() + slowSecs * 1000); },
@@ -112,11 +143,33 @@ export function Conversation(p) {
     setSelected(0);
     setConfirm(false);
     if (what === "reply") { setEditing(null); setReplyTo(m); }
-    if (what === "edit") { setReplyTo(null); setEditing(m); setText(m.text); }
+    if (what === "edit") { setReplyTo(null); setEditing(m); setText(m.text || ""); }
     if (what === "forward") p.onForward(m);
     if (what === "delete") p.onDelete(m.seq).catch((err) => setError(err.message));
     if (what === "pin" || what === "unpin") p.onPin(what === "pin" ? m.seq : 0).catch((err) => setError(err.message));
     if (input.current) input.current.focus();
+  };
+
+  // Files dragged over the conversation are attached where they are dropped.
+  const dragOver = (e) => {
+    if (!mayMedia || editing || !e.dataTransfer || ![...e.dataTransfer.types].includes("Files")) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    if (!dragging) setDragging(true);
+  };
+  const dragLeave = (e) => { if (!e.currentTarget.contains(e.relatedTarget)) setDragging(false); };
+  const dropFiles = (e) => {
+    setDragging(false);
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    attach(e.dataTransfer.files);
+  };
+  // A pasted image (a screenshot) or file is attached; pasted text is text.
+  const paste = (e) => {
+    const files = e.clipboardData && e.clipboardData.files;
+    if (!files || !files.length || !mayMedia || editing) return;
+    e.preventDefault();
+    attach(files);
   };
 
   const peer = users[chat.peer_id];
@@ -151,10 +204,11 @@ export function Conversation(p) {
     // Channel posts name their author only when signed (actor_id set).
     const sender = isChannel ? (m.actor_id ? name(m.actor_id) : chat.title) : isGroup && !mine ? name(m.actor_id) : "";
     rows.push(html`
-      <li key=${m.seq} class=${"msg" + (mine && !isChannel ? " mine" : "") + (isChannel ? " post" : "") + (open ? " selected" : "") + (m.seq === focusSeq ? " found" : "") + (pinned ? " is-pinned" : "")} data-seq=${m.seq}>
+      <li key=${m.seq} class=${"msg" + (mine && !isChannel ? " mine" : "") + (m.media && m.media.length && !m.deleted ? " has-media" : "") + (isChannel ? " post" : "") + (open ? " selected" : "") + (m.seq === focusSeq ? " found" : "") + (pinned ? " is-pinned" : "")} data-seq=${m.seq}>
         ${sender && html`<span class="sender" dir="auto">${sender}</span>`}
         ${m.forward && html`<span class="fwd" dir="auto">${t("forwardedFrom", name(m.forward.sender_id))}</span>`}
         ${m.reply_to > 0 && html`<${Quote} m=${bySeq.get(m.reply_to)} name=${name} />`}
+        ${!m.deleted && m.media && m.media.length > 0 && html`<${MediaBlock} media=${m.media} onView=${(l, i) => setViewer({ list: l, index: i })} />`}
         ${m.deleted ? html`<span class="text deleted">${t("deleted")}</span>` : html`<span class="text" dir="auto">${m.text}</span>`}
         <span class="meta">
           ${m.edited_at && !m.deleted && html`<span class="edited">${t("edited")}</span>`}
@@ -190,7 +244,7 @@ export function Conversation(p) {
   }
 
   return html`
-    <main class="conversation" aria-label=${chatName(chat, users)}>
+    <main class=${"conversation" + (dragging ? " dragging" : "")} aria-label=${chatName(chat, users)} onDragOver=${dragOver} onDragLeave=${dragLeave} onDrop=${dropFiles}>
       <header>
         <button type="button" class="link back" onClick=${p.onBack} aria-label=${t("back")}>${document.documentElement.dir === "rtl" ? "→" : "←"}</button>
         <button type="button" class="title" onClick=${p.onInfo} aria-label=${t("info")}>
@@ -209,14 +263,24 @@ export function Conversation(p) {
         ${slowLeft > 0 && html`<p class="slow-note" role="status">${t("slowIn", fmtNumber(slowLeft))}</p>`}
         ${(replyTo || editing) && html`
           <div class="context">
-            <span dir="auto">${replyTo ? t("replyingTo", name(replyTo.actor_id)) + ": " + clip(replyTo.text) : t("editing")}</span>
+            <span dir="auto">${replyTo ? t("replyingTo", name(replyTo.actor_id)) + ": " + clip(mediaLabel(replyTo)) : t("editing")}</span>
             <button type="button" class="link cancel" onClick=${reset}>${t("cancel")}</button>
           </div>`}
-        ${error && html`<p class="error" role="alert">${error}</p>`}
-        <textarea ref=${input} aria-label=${t("message")} placeholder=${t("message")} dir="auto" rows="1" value=${text}
-          onKeyDown=${keyDown} onInput=${onInput}></textarea>
-        <button type="submit" class="send" disabled=${slowLeft > 0 && !editing}>${editing ? t("save") : t("send")}</button>
+        ${tray.items.length > 0 && html`<${Tray} tray=${tray} />`}
+        ${(error || rec.error) && html`<p class="error" role="alert">${error || rec.error}</p>`}
+        ${mayMedia && !editing && html`
+          <button type="button" class="link attach" aria-label=${t("attach")} title=${t("attach")} disabled=${rec.recording} onClick=${() => picker.current.click()}>📎</button>
+          <input type="file" class="file-input" multiple hidden ref=${picker} tabindex="-1" aria-label=${t("attach")}
+            onChange=${(e) => { attach(e.target.files); e.target.value = ""; }} />`}
+        ${rec.recording ? html`<${RecordBar} rec=${rec} />` : html`
+        <textarea ref=${input} aria-label=${t("message")} placeholder=${tray.files.length && !editing ? t("caption") : t("message")} dir="auto" rows="1" value=${text}
+          onKeyDown=${keyDown} onInput=${onInput} onPaste=${paste}></textarea>
+        ${mayMedia && !editing && !text.trim() && !tray.files.length && canRecord() && html`
+          <button type="button" class="link mic" aria-label=${t("record")} title=${t("record")} onClick=${rec.start}>🎤</button>`}
+        <button type="submit" class="send" disabled=${(slowLeft > 0 && !editing) || (tray.files.length > 0 && !editing && !tray.ready)}>${editing ? t("save") : t("send")}</button>`}
       </form>`}
+      ${dragging && html`<div class="drop-hint" aria-hidden="true">${t("dropHere")}</div>`}
+      ${viewer && html`<${Viewer} list=${viewer.list} index=${viewer.index} onClose=${() => setViewer(null)} />`}
     </main>`;
 }
 
@@ -227,7 +291,7 @@ function Quote({ m, name }) {
     if (el) el.scrollIntoView({ block: "center" });
   };
   return html`<button type="button" class="quote" onClick=${jump}>
-    <span class="quote-name">${name(m.actor_id)}</span> <span class="quote-text" dir="auto">${m.deleted ? t("deleted") : clip(m.text)}</span></button>`;
+    <span class="quote-name">${name(m.actor_id)}</span> <span class="quote-text" dir="auto">${m.deleted ? t("deleted") : clip(mediaLabel(m))}</span></button>`;
 }
 
 const slowText = (s) => (s < 60 ? t("nSeconds", fmtNumber(s)) : s < 3600 ? t("nMinutes", fmtNumber(Math.round(s / 60))) : t("oneHour"));
@@ -243,7 +307,7 @@ function serviceText(m, name, actor, chat, bySeq) {
     case "pinned": {
       if (!m.target) return t("unpinnedEv", actor(m.actor_id));
       const p = bySeq.get(m.target);
-      return t("pinnedEv", actor(m.actor_id), p && !p.deleted ? clip(p.text) : t("aMessage"));
+      return t("pinnedEv", actor(m.actor_id), p && !p.deleted ? clip(mediaLabel(p)) : t("aMessage"));
     }
     case "member_added": case "member_removed": return t(m.type, actor(m.actor_id), name(m.target));
     case "member_left": return t("member_left", actor(m.actor_id));

@@ -72,6 +72,17 @@ const strings = {
     log_approve: "{0} let {1} in", log_decline: "{0} declined {1}'s request",
     sectionChats: "Channels and groups", sectionPeople: "People", sectionMessages: "Messages", sectionPublic: "Public posts",
     channel_created: "{0} created the channel", title_changed_channel: "{0} renamed the channel to “{1}”",
+    // media
+    attach: "Attach files", dropHere: "Drop files here to send them", caption: "Add a caption…",
+    removeFile: "Remove {0}", retry: "Retry", uploadWaiting: "waiting for the connection…", uploadReady: "ready",
+    uploadFailed: "Not uploaded: {0}", lostConnection: "the connection was lost", uploading: "Uploading {0}",
+    tooManyFiles: "At most {0} files in one message.", captionTooLong: "A caption holds at most {0} characters.",
+    record: "Record a voice message", recording: "Recording", sendVoice: "Send the voice message", cancelRecording: "Cancel the recording",
+    noMic: "The microphone is not available: {0}",
+    photo: "Photo", video: "Video", voiceMsg: "Voice message", audio: "Audio", file: "File", album: "Album ({0})",
+    download: "Download", downloadName: "Download {0}", openPhoto: "Open the photo", openVideo: "Play the video", viewer: "Media viewer",
+    previous: "Previous", next: "Next", nOfM: "{0} of {1}",
+    bytes: "{0} B", kb: "{0} KB", mb: "{0} MB", gb: "{0} GB",
   },
   fa: {
     username: "نام کاربری", password: "گذرواژه", signIn: "ورود", signUp: "ثبت‌نام",
@@ -143,6 +154,17 @@ const strings = {
     log_approve: "{0}، {1} را پذیرفت", log_decline: "{0} درخواست {1} را رد کرد",
     sectionChats: "کانال‌ها و گروه‌ها", sectionPeople: "افراد", sectionMessages: "پیام‌ها", sectionPublic: "پست‌های عمومی",
     channel_created: "{0} کانال را ساخت", title_changed_channel: "{0} نام کانال را «{1}» گذاشت",
+    // رسانه
+    attach: "پیوست پرونده", dropHere: "پرونده‌ها را اینجا رها کنید تا فرستاده شوند", caption: "توضیحی بنویسید…",
+    removeFile: "برداشتن {0}", retry: "دوباره", uploadWaiting: "در انتظار اتصال…", uploadReady: "آماده",
+    uploadFailed: "بارگذاری نشد: {0}", lostConnection: "اتصال قطع شد", uploading: "بارگذاری {0}",
+    tooManyFiles: "در هر پیام حداکثر {0} پرونده.", captionTooLong: "توضیح حداکثر {0} نویسه است.",
+    record: "ضبط پیام صوتی", recording: "در حال ضبط", sendVoice: "فرستادن پیام صوتی", cancelRecording: "لغو ضبط",
+    noMic: "میکروفون در دسترس نیست: {0}",
+    photo: "عکس", video: "ویدیو", voiceMsg: "پیام صوتی", audio: "صدا", file: "پرونده", album: "آلبوم ({0})",
+    download: "دریافت", downloadName: "دریافت {0}", openPhoto: "باز کردن عکس", openVideo: "پخش ویدیو", viewer: "نمایش رسانه",
+    previous: "قبلی", next: "بعدی", nOfM: "{0} از {1}",
+    bytes: "{0} بایت", kb: "{0} کیلوبایت", mb: "{0} مگابایت", gb: "{0} گیگابایت",
   },
 };
 
@@ -198,6 +220,18 @@ function formatter(kind) {
 export const fmtTime = (d) => formatter("time").format(new Date(d));
 export const fmtDay = (d) => formatter("day").format(new Date(d));
 export const fmtWhen = (d) => formatter("when").format(new Date(d));
-export const fmtNumber = (n) => new Intl.NumberFormat(lang === "fa" ? "fa-IR" : "en").format(n);
+export const fmtNumber = (n, opts) => new Intl.NumberFormat(lang === "fa" ? "fa-IR" : "en", opts).format(n);
+// fmtSize says how big a file is: "1.5 MB", "۱٫۵ مگابایت".
+export function fmtSize(bytes) {
+  const units = ["bytes", "kb", "mb", "gb"];
+  let i = 0;
+  while (bytes >= 1000 && i < units.length - 1) { bytes /= 1024; i++; }
+  return t(units[i], fmtNumber(bytes, { maximumFractionDigits: i && bytes < 10 ? 1 : 0 }));
+}
+// fmtDuration says how long a recording is: "1:05".
+export function fmtDuration(secs) {
+  const s = Math.round(secs || 0);
+  return fmtNumber(Math.floor(s / 60)) + ":" + fmtNumber(s % 60, { minimumIntegerDigits: 2 });
+}
 // dayKey groups messages by the local calendar day.
 export const dayKey = (d) => new Date(d).toDateString();

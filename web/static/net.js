@@ -22,6 +22,7 @@ export async function api(method, path, body) {
     const e = new Error((data.error && data.error.message) || res.statusText);
     e.code = data.error && data.error.code;
     e.status = res.status;
+    e.retry_after = Number(res.headers.get("Retry-After")) || 0; // as the socket's error frames say it
     throw e;
   }
   return data;

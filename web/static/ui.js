@@ -23,10 +23,11 @@ export function chatName(c, users) {
 }
 
 // can reports whether the caller holds a right in a group or channel
-// (my_rights, as the server computed it). In a direct chat anyone may pin.
+// (my_rights, as the server computed it). In a direct chat anyone may
+// post, send media and pin.
 export function can(chat, right) {
   if (!chat) return false;
-  if (chat.type === "direct") return right === "post" || right === "pin";
+  if (chat.type === "direct") return right === "post" || right === "send_media" || right === "pin";
   return (chat.my_rights || []).includes(right);
 }
 
