@@ -20,8 +20,9 @@ func browser(t *testing.T) context.Context {
 	return browserSized(t, 1000, 700)
 }
 
-// browserSized is browser with a window of w×h pixels.
-func browserSized(t *testing.T, w, h int) context.Context {
+// browserSized is browser with a window of w×h pixels, and any more
+// options Chromium is to start with.
+func browserSized(t *testing.T, w, h int, more ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := os.Getenv("CHAPAR_CHROMIUM")
 	if path == "" {
@@ -38,6 +39,7 @@ func browserSized(t *testing.T, w, h int) context.Context {
 		chromedp.Flag("no-first-run", true),
 		chromedp.WindowSize(w, h),
 	)
+	opts = append(opts, more...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })

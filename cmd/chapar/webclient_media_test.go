@@ -35,30 +35,9 @@ import (
 // use without asking.
 func micBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("CHAPAR_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
+	return browserSized(t, 1000, 700,
 		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.WindowSize(1000, 700),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 700)); err != nil {
-		t.Fatalf("start chromium (%s): %v", path, err)
-	}
-	return ctx
+		chromedp.Flag("use-fake-ui-for-media-stream", true))
 }
 
 // writePNG writes a w×h PNG of one colour into dir and returns its path

@@ -5,6 +5,7 @@ package rowmap
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
@@ -68,4 +69,38 @@ func FromMS(v int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(v).UTC()
+}
+
+// UploadCols are the uploads table's columns in the order ScanUpload reads
+// ("offset" is a keyword in both dialects).
+const UploadCols = `id, user_id, kind, mime, name, length, "offset", parts, hash, created_at`
+
+// ScanUpload reads one row of UploadCols.
+func ScanUpload(r Scanner) (domain.Upload, error) {
+	var u domain.Upload
+	var parts string
+	var created int64
+	err := r.Scan(&u.ID, &u.UserID, &u.Kind, &u.MIME, &u.Name, &u.Length, &u.Offset, &parts, &u.Hash, &created)
+	if err == nil {
+		err = json.Unmarshal([]byte(parts), &u.Parts)
+	}
+	u.CreatedAt = FromMS(created)
+	return u, err
+}
+
+// FileCols are the files table's columns in the order ScanFile reads.
+const FileCols = `id, owner_id, kind, mime, name, size, sha256, width, height, duration, waveform, parts, thumbs, created_at`
+
+// ScanFile reads one row of FileCols.
+func ScanFile(r Scanner) (domain.File, error) {
+	var f domain.File
+	var parts, thumbs string
+	var created int64
+	err := r.Scan(&f.ID, &f.OwnerID, &f.Kind, &f.MIME, &f.Name, &f.Size, &f.SHA256, &f.Width, &f.Height, &f.Duration,
+		&f.Waveform, &parts, &thumbs, &created)
+	if err == nil {
+		err = errors.Join(json.Unmarshal([]byte(parts), &f.Parts), json.Unmarshal([]byte(thumbs), &f.Thumbs))
+	}
+	f.CreatedAt = FromMS(created)
+	return f, err
 }

@@ -10,23 +10,14 @@ import (
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/store/rowmap"
 )
 
 // Uploads and files (domain.FileStore).
 
-const uploadCols = `id, user_id, kind, mime, name, length, offset, parts, hash, created_at`
+const uploadCols = rowmap.UploadCols
 
-func scanUpload(r rowScanner) (domain.Upload, error) {
-	var u domain.Upload
-	var parts string
-	var created int64
-	err := r.Scan(&u.ID, &u.UserID, &u.Kind, &u.MIME, &u.Name, &u.Length, &u.Offset, &parts, &u.Hash, &created)
-	if err == nil {
-		err = json.Unmarshal([]byte(parts), &u.Parts)
-	}
-	u.CreatedAt = fromMS(created)
-	return u, err
-}
+func scanUpload(r rowScanner) (domain.Upload, error) { return rowmap.ScanUpload(r) }
 
 func (s *Store) CreateUpload(ctx context.Context, u domain.Upload, maxOpen int, quota int64) (domain.Upload, error) {
 	err := s.w.do(ctx, func(t *txn) error {
@@ -97,20 +88,9 @@ func (s *Store) StaleUploads(ctx context.Context, before time.Time, limit int) (
 	return scanAll(rows, err, scanUpload)
 }
 
-const fileCols = `id, owner_id, kind, mime, name, size, sha256, width, height, duration, waveform, parts, thumbs, created_at`
+const fileCols = rowmap.FileCols
 
-func scanFile(r rowScanner) (domain.File, error) {
-	var f domain.File
-	var parts, thumbs string
-	var created int64
-	err := r.Scan(&f.ID, &f.OwnerID, &f.Kind, &f.MIME, &f.Name, &f.Size, &f.SHA256, &f.Width, &f.Height, &f.Duration,
-		&f.Waveform, &parts, &thumbs, &created)
-	if err == nil {
-		err = errors.Join(json.Unmarshal([]byte(parts), &f.Parts), json.Unmarshal([]byte(thumbs), &f.Thumbs))
-	}
-	f.CreatedAt = fromMS(created)
-	return f, err
-}
+func scanFile(r rowScanner) (domain.File, error) { return rowmap.ScanFile(r) }
 
 func (s *Store) FinishUpload(ctx context.Context, uploadID string, f domain.File) (domain.File, error) {
 	parts, err := json.Marshal(f.Parts)
