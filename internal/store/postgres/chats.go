@@ -537,8 +537,12 @@ func (s *Store) DeleteMessage(ctx context.Context, chatID, seq, actorID int64) (
 			}
 		}
 		// Deleting for everyone removes the words, including earlier
-		// versions: those stored, and those still waiting in this batch.
-		if _, err := t.exec(`UPDATE events SET text = '', deleted = true, search = NULL WHERE chat_id = $1 AND seq = $2`, chatID, seq); err != nil {
+		// versions: those stored, and those still waiting in this batch;
+		// and the files (the chat's members may no longer fetch them).
+		if _, err := t.exec(`UPDATE events SET text = '', media = NULL, deleted = true, search = NULL WHERE chat_id = $1 AND seq = $2`, chatID, seq); err != nil {
+			return err
+		}
+		if _, err := t.exec(`DELETE FROM file_refs WHERE chat_id = $1 AND seq = $2`, chatID, seq); err != nil {
 			return err
 		}
 		if _, err := t.exec(`UPDATE events SET text = '' WHERE chat_id = $1 AND seq > $2 AND type = 'edit' AND target = $2`, chatID, seq); err != nil {

@@ -473,8 +473,12 @@ func (s *Store) DeleteMessage(ctx context.Context, chatID, seq, actorID int64) (
 		if err != nil {
 			return err
 		}
-		// Deleting for everyone removes the words, including earlier versions.
-		if _, err := t.exec(`UPDATE events SET text = '', deleted = 1 WHERE chat_id = ? AND seq = ?`, chatID, seq); err != nil {
+		// Deleting for everyone removes the words, including earlier versions,
+		// and the files (the chat's members may no longer fetch them).
+		if _, err := t.exec(`UPDATE events SET text = '', media = NULL, deleted = 1 WHERE chat_id = ? AND seq = ?`, chatID, seq); err != nil {
+			return err
+		}
+		if _, err := t.exec(`DELETE FROM file_refs WHERE chat_id = ? AND seq = ?`, chatID, seq); err != nil {
 			return err
 		}
 		if err := t.unindexMessage(m.Pos); err != nil {

@@ -144,4 +144,19 @@ func testMessageMedia(t *testing.T, open Opener) {
 	if !may(d, "f2") || may(d, "f1") {
 		t.Fatal("a public channel's files are anyone's to read, and only those")
 	}
+	// Deleted for everyone, the post no longer carries its file, nor lets
+	// anyone fetch it.
+	posts := ok(s.History(ctx, ch.ID, 0, 0, 10)).get(t)
+	p := posts[len(posts)-1]
+	ok(s.DeleteMessage(ctx, ch.ID, p.Seq, a.ID)).get(t)
+	if may(d, "f2") {
+		t.Fatal("a deleted post's file is still anyone's to read")
+	}
+	posts = ok(s.History(ctx, ch.ID, 0, 0, 10)).get(t)
+	if p = posts[len(posts)-1]; !p.Deleted || len(p.Media) != 0 {
+		t.Fatalf("a deleted post: %+v", p)
+	}
+	if !may(a, "f2") {
+		t.Fatal("the uploader lost their own file")
+	}
 }
