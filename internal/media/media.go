@@ -34,7 +34,6 @@ type Config struct {
 	PartSize       int64         // bytes per stored part (default 8 MiB)
 	UploadTTL      time.Duration // an unfinished upload is dropped after this (default 24 h)
 	ThumbSides     []int         // thumbnail sizes (default 90, 320, 800)
-	MaxWaveform    int           // voice-note waveform values (default 100)
 }
 
 func (c *Config) defaults() {
@@ -55,9 +54,6 @@ func (c *Config) defaults() {
 	}
 	if len(c.ThumbSides) == 0 {
 		c.ThumbSides = []int{90, 320, 800}
-	}
-	if c.MaxWaveform <= 0 {
-		c.MaxWaveform = 100
 	}
 }
 
@@ -87,11 +83,10 @@ func (s *Service) Config() Config { return s.cfg }
 
 // NewUpload is what a client says of a file it is about to send.
 type NewUpload struct {
-	Kind     string
-	MIME     string
-	Name     string
-	Length   int64
-	Waveform []byte // voice notes
+	Kind   string
+	MIME   string
+	Name   string
+	Length int64
 }
 
 var kinds = map[string]probe.Kind{
