@@ -377,6 +377,7 @@ type File struct {
 	Width    int       `json:"width,omitempty"`
 	Height   int       `json:"height,omitempty"`
 	Duration float64   `json:"duration,omitempty"`
+	Waveform []int     `json:"waveform,omitempty"`
 	URL      string    `json:"url"` // relative to the server's base URL
 	Expires  time.Time `json:"url_expires"`
 	Thumbs   []struct {

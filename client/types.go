@@ -145,6 +145,7 @@ type Media struct {
 	Height   int     `json:"height,omitempty"`
 	Duration float64 `json:"duration,omitempty"` // seconds
 	Thumbs   []int   `json:"thumbs,omitempty"`   // thumbnail sides
+	Waveform []int   `json:"waveform,omitempty"` // voice notes: loudness, 0–31 per step
 }
 
 // RegisterRequest creates an account.

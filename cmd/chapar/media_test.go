@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,6 +102,7 @@ type fileView struct {
 	Width    int     `json:"width"`
 	Height   int     `json:"height"`
 	Duration float64 `json:"duration"`
+	Waveform []int   `json:"waveform"`
 	URL      string  `json:"url"`
 	Thumbs   []struct {
 		Side, Width, Height int
@@ -364,6 +366,12 @@ func TestMediaPhotoAndRefusals(t *testing.T) {
 		{"patch no type", "PATCH", "/v1/uploads/nope", map[string]string{"Upload-Offset": "0"}, "", 415},
 		{"patch no offset", "PATCH", "/v1/uploads/nope", map[string]string{"Content-Type": "application/offset+octet-stream"}, "", 400},
 		{"no such file", "GET", "/v1/files/nope", nil, "", 404},
+		{"waveform on a photo", "POST", "/v1/uploads", map[string]string{"Upload-Length": "10",
+			"Upload-Metadata": meta("kind", "photo", "waveform", "\x01\x02")}, "", 400},
+		{"waveform of 101", "POST", "/v1/uploads", map[string]string{"Upload-Length": "10",
+			"Upload-Metadata": meta("kind", "voice", "waveform", strings.Repeat("\x01", 101))}, "", 400},
+		{"waveform value 32", "POST", "/v1/uploads", map[string]string{"Upload-Length": "10",
+			"Upload-Metadata": meta("kind", "voice", "waveform", "\x01\x20")}, "", 400},
 	} {
 		c := a
 		if tc.token == "-" {
@@ -560,4 +568,81 @@ func TestClusterMediaS3(t *testing.T) {
 	if resp, _ := get(t, n2.URL+f.URL, map[string]string{"Range": "bytes=0-0"}); resp.StatusCode != http.StatusPartialContent {
 		t.Fatalf("node 1's link on node 2: %d", resp.StatusCode)
 	}
+}
+
+// TestMediaVoiceWaveform: a voice note's waveform, drawn by the recording
+// client, is kept with the file and carried by the message to the other
+// side, with the duration the server read from the Ogg pages.
+func TestMediaVoiceWaveform(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	alice, _ := newUser(t, srv.URL, "wave_alice")
+	bob, bobU := newUser(t, srv.URL, "wave_bob")
+	a := tusClient{t, srv.URL, alice.Token()}
+	wave := make([]byte, 64)
+	for i := range wave {
+		wave[i] = byte(i % 32)
+	}
+	voice := oggOpus(48000 * 3) // three seconds
+	resp := a.req("POST", "/v1/uploads", nil, map[string]string{"Upload-Length": strconv.Itoa(len(voice)),
+		"Upload-Metadata": meta("kind", "voice", "filename", "voice.ogg", "waveform", string(wave))})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	path := resp.Header.Get("Location")
+	if resp := a.patch(path, 0, bytes.NewReader(voice)); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("upload: %d\n%s", resp.StatusCode, srv.logs())
+	}
+	id := strings.TrimPrefix(path, "/v1/uploads/")
+	f, _ := a.file(id)
+	if f.Kind != "voice" || f.MIME != "audio/ogg" || f.Duration != 3 || len(f.Waveform) != 64 || f.Waveform[31] != 31 {
+		t.Fatalf("voice file: %+v", f)
+	}
+	dm, err := alice.CreateDirect(bg, bobU.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: "v1", Media: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := bob.History(bg, dm.ID, client.HistoryQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := hist[len(hist)-1].Media
+	if len(m) != 1 || m[0].Kind != "voice" || len(m[0].Waveform) != 64 || m[0].Waveform[5] != 5 || m[0].Duration != 3 {
+		t.Fatalf("bob's voice message: %+v", m)
+	}
+}
+
+// oggOpus is an Ogg Opus file of the given number of 48 kHz samples: the
+// headers and one page of (meaningless) audio whose granule position ends
+// the stream.
+func oggOpus(samples uint64) []byte {
+	head := []byte("OpusHead\x01\x01\x00\x00\x80\xbb\x00\x00\x00\x00\x00")
+	out := oggPageOf(0x02, 0, 0, head)
+	out = append(out, oggPageOf(0, 0, 1, []byte("OpusTags\x00\x00\x00\x00\x00\x00\x00\x00"))...)
+	return append(out, oggPageOf(0x04, samples, 2, bytes.Repeat([]byte{0xfc, 0xff, 0xfe}, 20))...)
+}
+
+// oggPageOf is one Ogg page of one packet (under 255 bytes), stream 1.
+func oggPageOf(flags byte, granule uint64, seq uint32, packet []byte) []byte {
+	b := append([]byte("OggS\x00"), flags)
+	b = binary.LittleEndian.AppendUint64(b, granule)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, seq)
+	b = append(b, 0, 0, 0, 0, 1, byte(len(packet)))
+	b = append(b, packet...)
+	var crc uint32 // Ogg's CRC-32: polynomial 0x04C11DB7, not reflected
+	for _, c := range b {
+		crc ^= uint32(c) << 24
+		for range 8 {
+			if crc&0x80000000 != 0 {
+				crc = crc<<1 ^ 0x04C11DB7
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	binary.LittleEndian.PutUint32(b[22:], crc)
+	return b
 }

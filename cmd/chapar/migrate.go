@@ -57,7 +57,7 @@ var migrateTables = []struct {
 		bools: map[string]bool{"needs_approval": true, "revoked": true}},
 	{name: "join_requests", columns: []string{"chat_id", "user_id", "code", "date"}},
 	{name: "admin_log", columns: []string{"id", "chat_id", "actor_id", "action", "target", "detail", "date"}},
-	{name: "uploads", columns: []string{"id", "user_id", "kind", "mime", "name", "length", "offset", "parts", "hash", "created_at"}},
+	{name: "uploads", columns: []string{"id", "user_id", "kind", "mime", "name", "length", "offset", "parts", "hash", "created_at", "waveform"}},
 	{name: "files", columns: []string{"id", "owner_id", "kind", "mime", "name", "size", "sha256", "width", "height", "duration",
 		"waveform", "parts", "thumbs", "created_at"}},
 	{name: "file_refs", columns: []string{"file_id", "chat_id", "seq"}},

@@ -447,6 +447,22 @@ func TestWebClientMediaVoiceNote(t *testing.T) {
 	if d < 1.7 || d > took+1 {
 		t.Errorf("the voice note lasts %.2f s by the server, want about 2 s (recorded for about %.2f)", d, took)
 	}
+	// Its waveform, drawn by alice's browser from the decoded recording,
+	// came with it: 64 steps, the loudest 31 (the fake microphone beeps).
+	wave, _ := media[0]["waveform"].([]any)
+	top := 0.0
+	for _, v := range wave {
+		top = max(top, v.(float64))
+	}
+	t.Logf("waveform: %v", wave)
+	if len(wave) != 64 || top != 31 {
+		t.Fatalf("waveform of %d steps, loudest %v: %v", len(wave), top, wave)
+	}
+	bars := `document.querySelectorAll("ol.messages li.msg .media-audio.voice svg.waveform rect")`
+	waitJS(t, bob, bars+`.length === 64 && `+bars+`[0].parentNode.querySelectorAll(".played").length === 0`)
+	// A click halfway along seeks there: half the bars show as played.
+	drive(t, bob, click(`ol.messages li.msg .media-audio.voice svg.waveform`))
+	waitJS(t, bob, `(() => { const n = document.querySelectorAll(".media-audio.voice svg.waveform rect.played").length; return n >= 24 && n <= 40; })()`)
 }
 
 // uploadAs uploads data over tus as a user (one PATCH) and returns the

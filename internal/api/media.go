@@ -101,7 +101,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request, sess domai
 			kind = domain.MediaFile
 		}
 		u, err = s.media.Create(r.Context(), sess.UserID, media.NewUpload{Kind: kind, MIME: md["filetype"],
-			Name: md["filename"], Length: length})
+			Name: md["filename"], Length: length, Waveform: []byte(md["waveform"])})
 	}
 	if err != nil {
 		s.writeError(w, err)
@@ -227,6 +227,7 @@ type fileJSON struct {
 	Width    int         `json:"width,omitempty"`
 	Height   int         `json:"height,omitempty"`
 	Duration float64     `json:"duration,omitempty"`
+	Waveform []int       `json:"waveform,omitempty"`
 	URL      string      `json:"url"`
 	Thumbs   []thumbJSON `json:"thumbs,omitempty"`
 	Expires  time.Time   `json:"url_expires"`
@@ -246,7 +247,7 @@ func (s *Server) fileView(r *http.Request, userID int64, f domain.File) (fileJSO
 		return fileJSON{}, err
 	}
 	v := fileJSON{ID: f.ID, Kind: f.Kind, MIME: f.MIME, Name: f.Name, Size: f.Size, Width: f.Width, Height: f.Height,
-		Duration: f.Duration, URL: link, Expires: exp.UTC()}
+		Duration: f.Duration, Waveform: domain.WaveformInts(f.Waveform), URL: link, Expires: exp.UTC()}
 	for _, t := range f.Thumbs {
 		v.Thumbs = append(v.Thumbs, thumbJSON{Side: t.Side, Width: t.Width, Height: t.Height,
 			URL: link + "&thumb=" + strconv.Itoa(t.Side)})

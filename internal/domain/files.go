@@ -27,6 +27,9 @@ type Media struct {
 	Height   int     `json:"height,omitempty"`
 	Duration float64 `json:"duration,omitempty"`
 	Thumbs   []int   `json:"thumbs,omitempty"` // the thumbnails' sides
+	// Waveform is a voice note's loudness, one value 0–31 per step, for
+	// display (a JSON array of numbers).
+	Waveform []int `json:"waveform,omitempty"`
 }
 
 // MediaOf is how a message carries f.
@@ -36,7 +39,27 @@ func MediaOf(f File) Media {
 	for _, t := range f.Thumbs {
 		m.Thumbs = append(m.Thumbs, t.Side)
 	}
+	m.Waveform = WaveformInts(f.Waveform)
 	return m
+}
+
+// MaxWaveform is how many steps a voice note's waveform may have, and
+// WaveformTop its highest value (five bits, as Telegram's clients keep it).
+const (
+	MaxWaveform = 100
+	WaveformTop = 31
+)
+
+// WaveformInts is a stored waveform as clients see it.
+func WaveformInts(w []byte) []int {
+	if len(w) == 0 {
+		return nil
+	}
+	out := make([]int, len(w))
+	for i, v := range w {
+		out[i] = int(v)
+	}
+	return out
 }
 
 // Part is one stored piece of a file's bytes, in order: a file is the
@@ -65,6 +88,7 @@ type Upload struct {
 	Kind      string
 	MIME      string // as the client claimed it
 	Name      string
+	Waveform  []byte // voice notes: as the client drew it (see File)
 	Length    int64
 	Offset    int64
 	Parts     []Part

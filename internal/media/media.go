@@ -87,6 +87,10 @@ type NewUpload struct {
 	MIME   string
 	Name   string
 	Length int64
+	// Waveform is a voice note's loudness as the client drew it: at most
+	// domain.MaxWaveform values of 0–domain.WaveformTop (Telegram's
+	// clients also compute it, from the decoded sound, when they record).
+	Waveform []byte
 }
 
 var kinds = map[string]probe.Kind{
@@ -119,11 +123,25 @@ func (s *Service) Create(ctx context.Context, userID int64, n NewUpload) (domain
 		}
 		n.MIME = mt
 	}
+	if len(n.Waveform) > 0 {
+		if n.Kind != domain.MediaVoice {
+			return domain.Upload{}, domain.Invalid("waveform", "only voice notes have one")
+		}
+		if len(n.Waveform) > domain.MaxWaveform {
+			return domain.Upload{}, domain.Invalid("waveform", "at most %d values", domain.MaxWaveform)
+		}
+		for _, v := range n.Waveform {
+			if v > domain.WaveformTop {
+				return domain.Upload{}, domain.Invalid("waveform", "values are 0 to %d", domain.WaveformTop)
+			}
+		}
+	}
 	state, err := sha256.New().(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
 		return domain.Upload{}, err
 	}
-	u := domain.Upload{ID: NewID(), UserID: userID, Kind: n.Kind, MIME: n.MIME, Name: name, Length: n.Length, Hash: state}
+	u := domain.Upload{ID: NewID(), UserID: userID, Kind: n.Kind, MIME: n.MIME, Name: name, Length: n.Length, Hash: state,
+		Waveform: n.Waveform}
 	return s.files.CreateUpload(ctx, u, s.cfg.MaxOpenUploads, s.cfg.Quota)
 }
 
@@ -265,7 +283,7 @@ func (s *Service) finish(ctx context.Context, u domain.Upload, h hash.Hash) (dom
 		return domain.File{}, domain.Invalid("content", "%v", err)
 	}
 	f := domain.File{ID: u.ID, OwnerID: u.UserID, Kind: u.Kind, MIME: sniffed, Name: u.Name, Size: u.Length,
-		SHA256: hex.EncodeToString(h.Sum(nil)), Parts: u.Parts}
+		SHA256: hex.EncodeToString(h.Sum(nil)), Parts: u.Parts, Waveform: u.Waveform}
 	if u.Kind == domain.MediaFile && u.MIME != "" && sniffed == "application/octet-stream" {
 		f.MIME = u.MIME // nothing better known; served as an attachment anyway
 	}

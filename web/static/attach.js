@@ -5,7 +5,7 @@
 import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
 import { html } from "./ui.js";
 import { t, fmtNumber, fmtSize, fmtDuration } from "./i18n.js";
-import { Upload } from "./upload.js";
+import { Upload, waveformOf } from "./upload.js";
 
 export const MAX_FILES = 10;      // files in one message
 export const MAX_CAPTION = 1024;  // characters of a caption
@@ -41,9 +41,10 @@ export function useTray(chatID) {
       return list.length > chosen.length ? t("tooManyFiles", fmtNumber(MAX_FILES)) : "";
     },
     // addVoice uploads a recording; sent is called with its file id.
-    addVoice(blob, sent) {
+    async addVoice(blob, sent) {
       const ext = blob.type.includes("ogg") ? "ogg" : "webm";
-      const it = { up: new Upload(blob, { kind: "voice", name: "voice." + ext }), voice: true };
+      const waveform = await waveformOf(blob);
+      const it = { up: new Upload(blob, { kind: "voice", name: "voice." + ext, waveform }), voice: true };
       set([...(trays.get(chatID) || []), it]);
       it.up.done.then((id) => { drop(chatID, it); sent(id); }, () => {});
     },

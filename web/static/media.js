@@ -150,15 +150,38 @@ function VideoCell({ m, onOpen }) {
 function Audio({ m }) {
   const info = useFile(m.file_id);
   const voice = m.kind === "voice";
+  const player = useRef(null);
+  const [played, setPlayed] = useState(0); // 0–1, for the waveform
+  // A recording's own duration is often unknown to the browser (WebM from
+  // MediaRecorder): the server's is used.
+  const length = () => { const d = player.current && player.current.duration; return isFinite(d) && d > 0 ? d : m.duration; };
+  const progress = () => { const p = player.current; setPlayed(p && length() ? Math.min(1, p.currentTime / length()) : 0); };
+  const seek = (at) => { const p = player.current; if (p && length()) { p.currentTime = at * length(); progress(); } };
   return html`<div class=${"media-audio " + m.kind} data-file=${m.file_id}>
     <span class="file-icon" aria-hidden="true">${ICONS[m.kind]}</span>
     <span class="audio-body">
       ${!voice && m.name && html`<span class="file-name"><bdi dir="auto">${m.name}</bdi></span>`}
-      ${info ? html`<audio controls preload="metadata" src=${info.url} aria-label=${voice ? t("voiceMsg") : m.name || t("audio")} onError=${renew(m.file_id)}></audio>`
+      ${voice && m.waveform && m.waveform.length > 0 && html`<${Waveform} values=${m.waveform} played=${played} seek=${seek} />`}
+      ${info ? html`<audio ref=${player} controls preload="metadata" src=${info.url} aria-label=${voice ? t("voiceMsg") : m.name || t("audio")}
+          onTimeUpdate=${progress} onEnded=${progress} onSeeked=${progress} onError=${renew(m.file_id)}></audio>`
         : html`<span class="audio-wait"></span>`}
     </span>
     <small class="duration">${m.duration > 0 ? fmtDuration(m.duration) : fmtSize(m.size)}</small>
   </div>`;
+}
+
+// Waveform draws a voice note's loudness as bars, those already played in
+// the accent colour; a click seeks there. Time runs left to right in both
+// directions of writing, as in the player beneath it.
+function Waveform({ values, played, seek }) {
+  const n = values.length;
+  const click = (e) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    seek(Math.max(0, Math.min(1, (e.clientX - r.left) / r.width)));
+  };
+  return html`<svg class="waveform" dir="ltr" viewBox=${`0 0 ${n * 3} 32`} preserveAspectRatio="none" aria-hidden="true" onClick=${click}>
+    ${values.map((v, i) => html`<rect x=${i * 3} y=${31 - v} width="2" height=${v + 1} class=${(i + 0.5) / n <= played ? "played" : ""} />`)}
+  </svg>`;
 }
 
 function FileCard({ m }) {

@@ -7,6 +7,7 @@ import { useState, useEffect } from "./vendor/hooks.module.js";
 import { api } from "./net.js";
 import { html, chatName, userName, Avatar } from "./ui.js";
 import { t, count } from "./i18n.js";
+import { mediaLabel } from "./media.js";
 
 export function Results({ query, chats, users, me, onOpenMessage, onOpen, onStart }) {
   const [found, setFound] = useState(null);
@@ -90,7 +91,7 @@ function MessageResult({ m, c, users, me, onOpenMessage }) {
     <${Avatar} name=${c ? name : "?"} id=${c ? c.peer_id || c.id : m.chat_id} />
     <span class="name" dir="auto">${name}</span>
     <time class="when" datetime=${m.date}>${shortDay(m.date)}</time>
-    <span class="last"><bdi>${who}</bdi>: <bdi>${m.text}</bdi></span>
+    <span class="last"><bdi>${who}</bdi>: <bdi>${mediaLabel(m)}</bdi></span>
   </button>`;
 }
 

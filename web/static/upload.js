@@ -47,11 +47,13 @@ let nextKey = 1;
 // next try), "failed" (the user may retry), "done" (fileID is set) or
 // "cancelled". done is a promise of the file id.
 export class Upload {
-  constructor(file, { kind, name } = {}) {
+  // waveform (voice notes): up to 100 values of 0–31, drawn by waveformOf.
+  constructor(file, { kind, name, waveform } = {}) {
     this.key = nextKey++;
     this.file = file;
     this.kind = kind || kindOf(file);
     this.name = shortName(name || file.name || "");
+    this.waveform = waveform || [];
     this.size = file.size;
     this.sent = 0;
     this.state = "uploading";
@@ -106,7 +108,8 @@ export class Upload {
   }
 
   async create() {
-    const meta = [["kind", this.kind], ["filename", this.name], ["filetype", this.file.type]]
+    const meta = [["kind", this.kind], ["filename", this.name], ["filetype", this.file.type],
+      ["waveform", String.fromCharCode(...this.waveform)]] // values under 128: their UTF-8 is the bytes
       .filter(([, v]) => v).map(([k, v]) => k + " " + b64(v)).join(",");
     // A POST is not aborted by cancel(): the upload it makes is dropped
     // once its address is known.
@@ -225,4 +228,27 @@ function refusal(xhr) {
   const err = new Error(msg);
   err.fatal = xhr.status >= 400 && xhr.status < 500 && xhr.status !== 408 && xhr.status !== 429;
   return err;
+}
+
+// waveformOf draws a recording's loudness for display, as Telegram's
+// clients do: the sound decoded, cut into steps, each step's peak scaled
+// so that the loudest is 31. It is empty if the browser cannot decode it.
+export async function waveformOf(blob, steps = 64) {
+  try {
+    const ctx = new OfflineAudioContext(1, 1, 48000);
+    const data = (await ctx.decodeAudioData(await blob.arrayBuffer())).getChannelData(0);
+    const n = Math.min(steps, data.length);
+    const peaks = [];
+    for (let i = 0; i < n; i++) {
+      let peak = 0;
+      for (let j = Math.floor(i * data.length / n), end = Math.floor((i + 1) * data.length / n); j < end; j++) {
+        peak = Math.max(peak, Math.abs(data[j]));
+      }
+      peaks.push(peak);
+    }
+    const top = Math.max(0, ...peaks);
+    return top > 0 ? peaks.map((p) => Math.round(p / top * 31)) : [];
+  } catch {
+    return [];
+  }
 }

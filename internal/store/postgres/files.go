@@ -43,8 +43,8 @@ func (s *Store) CreateUpload(ctx context.Context, u domain.Upload, maxOpen int, 
 			return domain.Errorf(domain.KindTooLarge, "this upload would pass your storage quota of %d bytes (%d used)", quota, stored+pending)
 		}
 		u.CreatedAt, u.Offset, u.Parts = time.Now().UTC().Truncate(time.Millisecond), 0, nil
-		_, err := tx.Exec(ctx, `INSERT INTO uploads(`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, 0, '[]', $7, $8)`,
-			u.ID, u.UserID, u.Kind, u.MIME, u.Name, u.Length, u.Hash, ms(u.CreatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO uploads(`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, 0, '[]', $7, $8, $9)`,
+			u.ID, u.UserID, u.Kind, u.MIME, u.Name, u.Length, u.Hash, ms(u.CreatedAt), u.Waveform)
 		return err
 	})
 	return u, err

@@ -73,14 +73,14 @@ func FromMS(v int64) time.Time {
 
 // UploadCols are the uploads table's columns in the order ScanUpload reads
 // ("offset" is a keyword in both dialects).
-const UploadCols = `id, user_id, kind, mime, name, length, "offset", parts, hash, created_at`
+const UploadCols = `id, user_id, kind, mime, name, length, "offset", parts, hash, created_at, waveform`
 
 // ScanUpload reads one row of UploadCols.
 func ScanUpload(r Scanner) (domain.Upload, error) {
 	var u domain.Upload
 	var parts string
 	var created int64
-	err := r.Scan(&u.ID, &u.UserID, &u.Kind, &u.MIME, &u.Name, &u.Length, &u.Offset, &parts, &u.Hash, &created)
+	err := r.Scan(&u.ID, &u.UserID, &u.Kind, &u.MIME, &u.Name, &u.Length, &u.Offset, &parts, &u.Hash, &created, &u.Waveform)
 	if err == nil {
 		err = json.Unmarshal([]byte(parts), &u.Parts)
 	}

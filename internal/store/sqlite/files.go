@@ -37,8 +37,8 @@ func (s *Store) CreateUpload(ctx context.Context, u domain.Upload, maxOpen int, 
 			return domain.Errorf(domain.KindTooLarge, "this upload would pass your storage quota of %d bytes (%d used)", quota, stored+pending)
 		}
 		u.CreatedAt, u.Offset, u.Parts = t.now, 0, nil
-		_, err := t.exec(`INSERT INTO uploads(`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, 0, '[]', ?, ?)`,
-			u.ID, u.UserID, u.Kind, u.MIME, u.Name, u.Length, u.Hash, ms(t.now))
+		_, err := t.exec(`INSERT INTO uploads(`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, 0, '[]', ?, ?, ?)`,
+			u.ID, u.UserID, u.Kind, u.MIME, u.Name, u.Length, u.Hash, ms(t.now), u.Waveform)
 		return err
 	})
 	return u, err

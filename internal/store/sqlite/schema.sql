@@ -215,7 +215,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     offset     INTEGER NOT NULL DEFAULT 0,
     parts      TEXT NOT NULL DEFAULT '[]',
     hash       BLOB,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    waveform   BLOB
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uploads_user ON uploads(user_id);
 CREATE INDEX IF NOT EXISTS uploads_created ON uploads(created_at);

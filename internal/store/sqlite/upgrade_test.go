@@ -16,17 +16,7 @@ import (
 // may still post, its admin keeps admin rights, and its messages are found
 // by search, also within the chat.
 func TestUpgradeFromSchema0(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "chapar.db")
-	old, err := os.ReadFile("testdata/schema_v0.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		string(old),
+	s := openOld(t, "testdata/schema_v0.sql",
 		`INSERT INTO meta(key, value) VALUES ('last_pos', 4), ('search_v1', 1)`,
 		`INSERT INTO users(id, username, username_lc, display_name, created_at) VALUES
 			(1, 'Owner', 'owner', 'Owner', 1), (2, 'Admin', 'admin', 'Admin', 1), (3, 'Member', 'member', 'Member', 1)`,
@@ -35,19 +25,7 @@ func TestUpgradeFromSchema0(t *testing.T) {
 		`INSERT INTO events(pos, chat_id, seq, type, actor_id, date, text) VALUES
 			(1, 1, 1, 'chat_created', 1, 1, 'Old group'), (2, 1, 2, 'member_added', 1, 1, ''),
 			(3, 1, 3, 'member_added', 1, 1, ''), (4, 1, 4, 'message', 3, 1, 'کتاب قدیمی')`,
-		`INSERT INTO events_fts(rowid, terms) VALUES (4, 'کتاب قدیمی')`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-
-	s, err := Open(path, nil, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		`INSERT INTO events_fts(rowid, terms) VALUES (4, 'کتاب قدیمی')`)
 	ctx := context.Background()
 	c, err := s.Chat(ctx, 1)
 	if err != nil || c.DefaultRights != domain.GroupDefaultRights {
@@ -70,4 +48,52 @@ func TestUpgradeFromSchema0(t *testing.T) {
 	if err := s.w.db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d %v", version, err)
 	}
+}
+
+// TestUpgradeFromSchema3: an upload in progress when chapar was updated
+// (schema 3 had no waveform column) is still there, and a voice note's
+// waveform is kept from then on.
+func TestUpgradeFromSchema3(t *testing.T) {
+	s := openOld(t, "testdata/schema_v3.sql",
+		`PRAGMA user_version = 3`,
+		`INSERT INTO users(id, username, username_lc, display_name, created_at) VALUES (1, 'Owner', 'owner', 'Owner', 1)`,
+		`INSERT INTO uploads(id, user_id, kind, length, created_at) VALUES ('u1', 1, 'file', 10, 1)`)
+	ctx := context.Background()
+	if u, err := s.Upload(ctx, "u1"); err != nil || u.Length != 10 || u.Waveform != nil {
+		t.Fatalf("old upload: %+v %v", u, err)
+	}
+	w := []byte{0, 31, 7}
+	if _, err := s.CreateUpload(ctx, domain.Upload{ID: "u2", UserID: 1, Kind: domain.MediaVoice, Length: 5, Waveform: w}, 20, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.Upload(ctx, "u2"); err != nil || string(u.Waveform) != string(w) {
+		t.Fatalf("new upload: %+v %v", u, err)
+	}
+}
+
+// openOld writes a data folder with an old schema and the given rows, then
+// opens it with this chapar (which upgrades it).
+func openOld(t *testing.T, schemaFile string, rows ...string) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "chapar.db")
+	old, err := os.ReadFile(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append([]string{string(old)}, rows...) {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(path, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -20,7 +20,9 @@ func testFiles(t *testing.T, open Opener) {
 	up := func(id string, uid int64, n int64) domain.Upload {
 		return domain.Upload{ID: id, UserID: uid, Kind: domain.MediaPhoto, MIME: "image/png", Name: "p.png", Length: n, Hash: []byte("h0")}
 	}
-	u := ok(fs.CreateUpload(ctx, up("u1", a.ID, 100), 3, 1000)).get(t)
+	first := up("u1", a.ID, 100)
+	first.Waveform = []byte{0, 12, 31}
+	u := ok(fs.CreateUpload(ctx, first, 3, 1000)).get(t)
 	if u.Offset != 0 || u.CreatedAt.IsZero() {
 		t.Fatalf("created: %+v", u)
 	}
@@ -48,12 +50,12 @@ func testFiles(t *testing.T, open Opener) {
 		t.Fatal("a second advance from 0 won")
 	}
 	got := ok(fs.Upload(ctx, "u1")).get(t)
-	if got.Offset != 60 || !bytes.Equal(got.Hash, []byte("h60")) || len(got.Parts) != 1 || got.Parts[0] != next.Parts[0] {
+	if got.Offset != 60 || !bytes.Equal(got.Hash, []byte("h60")) || !bytes.Equal(got.Waveform, first.Waveform) || len(got.Parts) != 1 || got.Parts[0] != next.Parts[0] {
 		t.Fatalf("after advancing: %+v", got)
 	}
 	// Finishing: the file replaces the upload, once.
 	f := domain.File{ID: "u1", OwnerID: a.ID, Kind: domain.MediaPhoto, MIME: "image/png", Name: "p.png", Size: 100,
-		SHA256: "ab12", Width: 640, Height: 480, Duration: 1.5, Parts: next.Parts,
+		SHA256: "ab12", Width: 640, Height: 480, Duration: 1.5, Waveform: got.Waveform, Parts: next.Parts,
 		Thumbs: []domain.Thumb{{Side: 90, Width: 90, Height: 68, Key: "t/u1/90", Size: 1234}}}
 	ok(fs.FinishUpload(ctx, "u1", f)).get(t)
 	if _, err := fs.FinishUpload(ctx, "u1", f); domain.KindOf(err) != domain.KindNotFound {
