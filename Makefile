@@ -1,10 +1,20 @@
 # chapar: run "make test" for every test (what CI runs).
 GO ?= go
 
-.PHONY: test run build vet bench bench-search fuzz
+.PHONY: test run build vet bench bench-search fuzz tools
 
-test: vet
-	$(GO) test -race -count=1 -timeout 15m ./...
+# The tests of the S3 storage run against a real S3 server, the Versity S3
+# Gateway (Apache-2.0), built once from the Go module proxy into .tools/.
+VERSITYGW := $(CURDIR)/.tools/versitygw
+VERSITY_VERSION := v1.8.0
+
+test: vet tools
+	CHAPAR_VERSITYGW=$(VERSITYGW) $(GO) test -race -count=1 -timeout 15m ./...
+
+tools: $(VERSITYGW)
+
+$(VERSITYGW):
+	GOBIN=$(CURDIR)/.tools $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITY_VERSION)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/chapar/chapar/client"
+	"github.com/chapar/chapar/internal/blob/blobtest"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -521,14 +522,12 @@ func pngBytes(t *testing.T, w, h int) []byte {
 }
 
 // TestClusterMediaS3: two cluster nodes keep media in one S3-compatible
-// bucket (gofakes3, an S3 server in Go, started in this process). An upload
+// bucket (the Versity S3 Gateway under make test; see s3Server). An upload
 // begun on one node is finished on the other, and its file is read back
 // from either, whole and by range.
 func TestClusterMediaS3(t *testing.T) {
 	env := newClusterEnv(t)
-	fake := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	defer fake.Close()
-	s3url := "s3://key:secret@" + strings.TrimPrefix(fake.URL, "http://") + "/media/" + env.name + "?secure=false&create=true"
+	s3url := "s3://key:secret@" + s3Server(t, "key", "secret") + "/media/" + env.name + "?secure=false&create=true"
 	withS3 := func(c *serveConfig) { c.S3 = s3url }
 	n1, n2 := env.startNodeWith(t, withS3), env.startNodeWith(t, withS3)
 	alice, _ := newUser(t, n1.URL, "s3_alice")
@@ -645,4 +644,17 @@ func oggPageOf(flags byte, granule uint64, seq uint32, packet []byte) []byte {
 	}
 	binary.LittleEndian.PutUint32(b[22:], crc)
 	return b
+}
+
+// s3Server starts an S3 server for a test and returns its "host:port": the
+// Versity S3 Gateway where it is installed (make test), else gofakes3 in
+// process (which does not check signatures).
+func s3Server(t *testing.T, access, secret string) string {
+	if addr, ok := blobtest.Versity(t, access, secret); ok {
+		return addr
+	}
+	t.Log("versitygw is not installed (make tools): using gofakes3")
+	fake := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(fake.Close)
+	return strings.TrimPrefix(fake.URL, "http://")
 }
