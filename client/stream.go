@@ -52,6 +52,17 @@ type Frame struct {
 	ChatID    int64     `json:"chat_id,omitempty"`
 	Online    bool      `json:"online,omitempty"`
 	LastSeen  time.Time `json:"last_seen,omitzero"`
+	ConnID    string    `json:"conn_id,omitempty"` // welcome: this connection's id
+
+	// Calls: call_incoming (Call, SDP: the offer), call_accepted (CallID,
+	// SDP: the answer), call_taken (CallID: another device answered),
+	// call_signal (CallID, Data), call_ended (CallID, Outcome, Duration).
+	Call     *Call           `json:"call,omitempty"`
+	CallID   string          `json:"call_id,omitempty"`
+	SDP      string          `json:"sdp,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"`
+	Outcome  string          `json:"outcome,omitempty"`
+	Duration float64         `json:"duration,omitempty"`
 
 	// Raw is the frame as received, for fields this package does not know.
 	Raw json.RawMessage `json:"-"`
@@ -59,17 +70,21 @@ type Frame struct {
 
 // clientFrame is any frame the client sends.
 type clientFrame struct {
-	Type     string   `json:"type"`
-	ID       int64    `json:"id,omitempty"`
-	Token    string   `json:"token,omitempty"`
-	Pos      *int64   `json:"pos,omitempty"`
-	ChatID   int64    `json:"chat_id,omitempty"`
-	Seq      int64    `json:"seq,omitempty"`
-	ClientID string   `json:"client_id,omitempty"`
-	Text     string   `json:"text,omitempty"`
-	ReplyTo  int64    `json:"reply_to,omitempty"`
-	Forward  *Forward `json:"forward,omitempty"`
-	Media    []string `json:"media,omitempty"`
+	Type     string          `json:"type"`
+	ID       int64           `json:"id,omitempty"`
+	Token    string          `json:"token,omitempty"`
+	Pos      *int64          `json:"pos,omitempty"`
+	ChatID   int64           `json:"chat_id,omitempty"`
+	Seq      int64           `json:"seq,omitempty"`
+	ClientID string          `json:"client_id,omitempty"`
+	Text     string          `json:"text,omitempty"`
+	ReplyTo  int64           `json:"reply_to,omitempty"`
+	Forward  *Forward        `json:"forward,omitempty"`
+	Media    []string        `json:"media,omitempty"`
+	CallID   string          `json:"call_id,omitempty"`
+	Video    bool            `json:"video,omitempty"`
+	SDP      string          `json:"sdp,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"`
 }
 
 const (

@@ -113,25 +113,26 @@ type Forward struct {
 // Event is one entry in a chat's history, or one change to it. Which fields
 // are set depends on Type (see docs/API.md).
 type Event struct {
-	Pos      int64      `json:"pos"`
-	ChatID   int64      `json:"chat_id"`
-	Seq      int64      `json:"seq"` // 0 for "read" events
-	Type     string     `json:"type"`
-	ActorID  int64      `json:"actor_id"`
-	Date     time.Time  `json:"date"`
-	ClientID string     `json:"client_id,omitempty"`
-	Text     string     `json:"text,omitempty"`
-	ReplyTo  int64      `json:"reply_to,omitempty"`
-	Forward  *Forward   `json:"forward,omitempty"`
-	Target   int64      `json:"target,omitempty"`
-	Role     string     `json:"role,omitempty"`
-	EditedAt *time.Time `json:"edited_at,omitempty"`
-	Deleted  bool       `json:"deleted,omitempty"`
-	Rights   []string   `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: the denied ones
-	Until    *time.Time `json:"until,omitempty"`
-	Views    int        `json:"views,omitempty"`
-	Media    []Media    `json:"media,omitempty"`    // a message's files
-	ForUser  int64      `json:"for_user,omitempty"` // a private event: only this user gets it
+	Pos      int64       `json:"pos"`
+	ChatID   int64       `json:"chat_id"`
+	Seq      int64       `json:"seq"` // 0 for "read" events
+	Type     string      `json:"type"`
+	ActorID  int64       `json:"actor_id"`
+	Date     time.Time   `json:"date"`
+	ClientID string      `json:"client_id,omitempty"`
+	Text     string      `json:"text,omitempty"`
+	ReplyTo  int64       `json:"reply_to,omitempty"`
+	Forward  *Forward    `json:"forward,omitempty"`
+	Target   int64       `json:"target,omitempty"`
+	Role     string      `json:"role,omitempty"`
+	EditedAt *time.Time  `json:"edited_at,omitempty"`
+	Deleted  bool        `json:"deleted,omitempty"`
+	Rights   []string    `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: the denied ones
+	Until    *time.Time  `json:"until,omitempty"`
+	Views    int         `json:"views,omitempty"`
+	Call     *CallRecord `json:"call,omitempty"`     // type "call": how a call went
+	Media    []Media     `json:"media,omitempty"`    // a message's files
+	ForUser  int64       `json:"for_user,omitempty"` // a private event: only this user gets it
 }
 
 // Media is a file a message carries; File gives links to its bytes.

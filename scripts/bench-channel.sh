@@ -18,13 +18,13 @@ go build -o /tmp/chapar-bench ./cmd/chapar-bench
 SERVERS=""; PIDS=""
 if [ "$N" = 1 ]; then
   rm -rf /tmp/bench-channel-1
-  /tmp/chapar serve -addr 127.0.0.1:8191 -data /tmp/bench-channel-1 -log-level warn 2>/tmp/bench-channel-1.log &
+  /tmp/chapar serve -addr 127.0.0.1:8191 -data /tmp/bench-channel-1 -log-level warn -turn-addr off 2>/tmp/bench-channel-1.log &
   PIDS=$!; SERVERS=http://127.0.0.1:8191
 else
   DB=benchch$N
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
   for i in $(seq 1 "$N"); do
-    /tmp/chapar serve -addr 127.0.0.1:819$i -data "/tmp/bench-channel-$i" \
+    /tmp/chapar serve -addr 127.0.0.1:819$i -data "/tmp/bench-channel-$i" -turn-addr off \
       -database "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
       -nats nats://127.0.0.1:4222 -cluster "$DB" -log-level warn 2>"/tmp/bench-channel-$i.log" &
     PIDS="$PIDS $!"; SERVERS="$SERVERS,http://127.0.0.1:819$i"

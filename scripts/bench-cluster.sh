@@ -16,7 +16,7 @@ go build -o /tmp/chapar-bench ./cmd/chapar-bench
 psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
 SERVERS=""; PIDS=""
 for i in $(seq 1 "$N"); do
-  /tmp/chapar serve -addr 127.0.0.1:818$i -data "/tmp/bench-cluster-$i" \
+  /tmp/chapar serve -addr 127.0.0.1:818$i -data "/tmp/bench-cluster-$i" -turn-addr off \
     -database "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
     -nats nats://127.0.0.1:4222 -cluster "$DB" -log-level warn 2>"/tmp/bench-cluster-$i.log" &
   PIDS="$PIDS $!"; SERVERS="$SERVERS,http://127.0.0.1:818$i"

@@ -50,6 +50,7 @@ scenarios:
   idle          hold N authenticated WebSockets open
   channel       one channel's owner posts; S subscriber WebSockets receive (all_delivered_ms per post)
   media         upload a -file-mb MiB file over tus and download it (throughput, server RSS peak)
+  calls         -calls relayed 1:1 voice calls at once (pion, TURN only): packet loss, server CPU per call
   relay-server  run the no-storage baseline server (-addr 127.0.0.1:9100)
 
 Several servers: -server takes a comma-separated list of the nodes of one
@@ -90,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sc = &channelScenario{}
 	case "media":
 		sc = &mediaScenario{}
+	case "calls":
+		sc = &callsScenario{}
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -343,6 +346,13 @@ type result struct {
 	DownloadMBps   float64 `json:"download_mib_per_s,omitempty"`
 	UploadPeakMB   num     `json:"server_rss_peak_upload_mb,omitempty"`
 	DownloadPeakMB num     `json:"server_rss_peak_download_mb,omitempty"`
+
+	// calls
+	Calls           int     `json:"calls,omitempty"`
+	PacketsSent     int64   `json:"packets_sent,omitempty"`
+	PacketsReceived int64   `json:"packets_received,omitempty"`
+	PacketLossPct   float64 `json:"packet_loss_pct,omitempty"`
+	CPUPerCallMs    float64 `json:"server_cpu_ms_per_call_s,omitempty"` // server CPU ms per second of one call
 }
 
 // fill sets the fields every run shares.
@@ -402,7 +412,10 @@ func summary(w io.Writer, r *result) {
 		nodes = fmt.Sprintf("%d nodes, ", r.Nodes)
 	}
 	fmt.Fprintf(w, "%s on %s (%s%d CPUs), run %s, %d clients, %d users\n", r.Scenario, strings.Join(r.Servers, ","), nodes, r.CPUs, r.Run, r.Clients, r.Users)
-	if r.FileMB > 0 {
+	if r.Calls > 0 {
+		fmt.Fprintf(w, "  %d relayed calls for %.0f s: packets %d sent, %d received (%.2f%% lost); server CPU %s s, %.2f ms per call-second\n",
+			r.Calls, r.DurationS, r.PacketsSent, r.PacketsReceived, r.PacketLossPct, fmtNum(&r.ServerCPUs), r.CPUPerCallMs)
+	} else if r.FileMB > 0 {
 		fmt.Fprintf(w, "  %d MiB: upload %.1f MiB/s (server RSS peak %s MB), download %.1f MiB/s (peak %s MB), at rest before %s MB\n",
 			r.FileMB, r.UploadMBps, fmtNum(&r.UploadPeakMB), r.DownloadMBps, fmtNum(&r.DownloadPeakMB), fmtNum(r.RSSBeforeMB))
 	} else if r.Connections != nil {

@@ -81,7 +81,7 @@ func (e clusterEnv) startNode(t testing.TB) *testServer {
 func (e clusterEnv) startNodeWith(t testing.TB, set func(*serveConfig)) *testServer {
 	t.Helper()
 	cfg := defaultServeConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", t.TempDir()
+	cfg.Addr, cfg.Data, cfg.TurnAddr, cfg.TurnPublicIP = "127.0.0.1:0", t.TempDir(), "127.0.0.1:0", "127.0.0.1"
 	cfg.Database, cfg.NATS, cfg.Cluster = e.dsn, e.nats, e.name
 	if set != nil {
 		set(&cfg)

@@ -317,7 +317,7 @@ type proc struct {
 
 func (p *proc) start(t *testing.T) {
 	t.Helper()
-	p.cmd = exec.Command(p.bin, append([]string{"serve", "-addr", p.addr, "-data", p.data, "-log-level", "error"}, p.args...)...)
+	p.cmd = exec.Command(p.bin, append([]string{"serve", "-addr", p.addr, "-data", p.data, "-log-level", "error", "-turn-addr", "127.0.0.1:0", "-turn-public-ip", "127.0.0.1"}, p.args...)...)
 	p.cmd.Stderr = os.Stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -54,6 +54,19 @@ type serveConfig struct {
 	MaxFileSize int64  `toml:"max_file_size"` // bytes per file
 	UploadQuota int64  `toml:"upload_quota"`  // bytes per user
 
+	// Calls: the built-in TURN/STUN relay listens on TurnAddr ("off": none)
+	// and is reached by peers at TurnPublicIP (default: the host's
+	// outbound address), relaying from TurnPorts ("LOW-HIGH"). TurnURLs
+	// replaces the STUN/TURN URLs given to clients (an external TURN
+	// server, or a DNS name); TurnSecret is the TURN REST shared secret
+	// (default: a random one kept in the database).
+	TurnAddr          string `toml:"turn_addr"`
+	TurnPublicIP      string `toml:"turn_public_ip"`
+	TurnPorts         string `toml:"turn_ports"`
+	TurnURLs          string `toml:"turn_urls"`
+	TurnSecret        string `toml:"turn_secret"`
+	TurnUserBandwidth int64  `toml:"turn_user_bandwidth"` // bytes/s relayed per user
+
 	SendLimit    int      `toml:"send_limit"`
 	MaxTextLen   int      `toml:"max_text_len"`
 	MaxGroupSize int      `toml:"max_group_size"`
@@ -75,6 +88,7 @@ func defaultServeConfig() serveConfig {
 		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text", Cluster: "main",
 		MaxTextLen: dc.MaxTextLen, MaxGroupSize: dc.MaxGroupSize, EditWindow: duration{dc.EditWindow},
 		SendLimit: dc.SendLimit, MaxFileSize: 2 << 30, UploadQuota: 20 << 30,
+		TurnAddr: ":3478", TurnPorts: "49152-65535", TurnUserBandwidth: 2_000_000,
 	}
 }
 
@@ -97,6 +111,12 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.S3, "s3", "", "keep media in S3-compatible storage: s3://KEY:SECRET@host:port/bucket/prefix?secure=true (env CHAPAR_S3)")
 	fs.Int64Var(&fl.MaxFileSize, "max-file-size", cfg.MaxFileSize, "most bytes in one file")
 	fs.Int64Var(&fl.UploadQuota, "upload-quota", cfg.UploadQuota, "most bytes of files one user may store")
+	fs.StringVar(&fl.TurnAddr, "turn-addr", cfg.TurnAddr, "TURN/STUN relay address, UDP and TCP (env CHAPAR_TURN_ADDR; \"off\": no built-in relay)")
+	fs.StringVar(&fl.TurnPublicIP, "turn-public-ip", "", "IPv4 address peers reach the relay at (env CHAPAR_TURN_PUBLIC_IP; default: this host's outbound address)")
+	fs.StringVar(&fl.TurnPorts, "turn-ports", cfg.TurnPorts, "UDP ports the relay opens for calls, LOW-HIGH")
+	fs.StringVar(&fl.TurnURLs, "turn-urls", "", "STUN/TURN URLs given to clients, comma-separated (env CHAPAR_TURN_URLS; default: the built-in relay's)")
+	fs.StringVar(&fl.TurnSecret, "turn-secret", "", "TURN REST shared secret, as an external TURN server's static-auth-secret (env CHAPAR_TURN_SECRET; default: a random one kept in the database)")
+	fs.Int64Var(&fl.TurnUserBandwidth, "turn-user-bandwidth", cfg.TurnUserBandwidth, "bytes per second the relay carries for one user")
 	fs.IntVar(&fl.SendLimit, "send-limit", cfg.SendLimit, "messages one user may send per 10 s (0: no limit)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
@@ -121,6 +141,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		"CHAPAR_LOG_LEVEL": &cfg.LogLevel, "CHAPAR_LOG_FORMAT": &cfg.LogFormat,
 		"CHAPAR_MEDIA_DIR": &cfg.MediaDir, "CHAPAR_S3": &cfg.S3,
 		"CHAPAR_DATABASE": &cfg.Database, "CHAPAR_NATS": &cfg.NATS, "CHAPAR_CLUSTER": &cfg.Cluster,
+		"CHAPAR_TURN_ADDR": &cfg.TurnAddr, "CHAPAR_TURN_PUBLIC_IP": &cfg.TurnPublicIP, "CHAPAR_TURN_URLS": &cfg.TurnURLs,
+		"CHAPAR_TURN_SECRET": &cfg.TurnSecret,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
@@ -160,6 +182,18 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.MaxFileSize = fl.MaxFileSize
 		case "upload-quota":
 			cfg.UploadQuota = fl.UploadQuota
+		case "turn-addr":
+			cfg.TurnAddr = fl.TurnAddr
+		case "turn-public-ip":
+			cfg.TurnPublicIP = fl.TurnPublicIP
+		case "turn-ports":
+			cfg.TurnPorts = fl.TurnPorts
+		case "turn-urls":
+			cfg.TurnURLs = fl.TurnURLs
+		case "turn-secret":
+			cfg.TurnSecret = fl.TurnSecret
+		case "turn-user-bandwidth":
+			cfg.TurnUserBandwidth = fl.TurnUserBandwidth
 		}
 	})
 	switch {
@@ -171,6 +205,10 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		return cfg, errors.New("edit_window must not be negative")
 	case cfg.MaxFileSize < 1 || cfg.UploadQuota < 1:
 		return cfg, errors.New("max_file_size and upload_quota must be positive")
+	case cfg.TurnPublicIP != "" && net.ParseIP(cfg.TurnPublicIP).To4() == nil:
+		return cfg, errors.New("turn_public_ip must be an IPv4 address")
+	case cfg.TurnUserBandwidth < 1:
+		return cfg, errors.New("turn_user_bandwidth must be positive")
 	case cfg.SendLimit < 0:
 		return cfg, errors.New("send_limit must not be negative")
 	case !clusterName.MatchString(cfg.Cluster):
@@ -273,7 +311,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		be.close()
 		return err
 	}
-	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms})
+	ice, closeCalls, err := startCalls(ctx, cfg, st, svc, log, reg)
+	if err != nil {
+		be.close()
+		return err
+	}
+	closeBackends := be.close
+	be.close = func() { closeCalls(); closeBackends() }
+	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms, ICE: ice})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -21,6 +21,8 @@ var statusOf = map[domain.Kind]int{
 	domain.KindTooLarge:    http.StatusRequestEntityTooLarge,
 	domain.KindRateLimited: http.StatusTooManyRequests,
 	domain.KindUnavailable: http.StatusServiceUnavailable,
+	domain.KindBusy:        http.StatusConflict,
+	domain.KindPeerOffline: http.StatusConflict,
 	domain.KindInternal:    http.StatusInternalServerError,
 }
 

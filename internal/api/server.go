@@ -30,6 +30,7 @@ type Server struct {
 	ready   atomic.Bool
 	mux     *http.ServeMux
 	media   *media.Service // nil: media endpoints answer 503
+	ice     ICE            // nil: calls have no STUN/TURN servers (503)
 }
 
 // Options configure a Server.
@@ -42,6 +43,8 @@ type Options struct {
 	Web http.Handler
 	// Media, if set, serves uploads and downloads.
 	Media *media.Service
+	// ICE, if set, gives callers their STUN/TURN servers.
+	ICE ICE
 }
 
 // New wires the API over a service and a hub.
@@ -53,7 +56,7 @@ func New(svc *domain.Service, h *hub.Hub, opt Options) *Server {
 		opt.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{svc: svc, hub: h, ws: ws.NewServer(opt.WS), log: opt.Log, reg: opt.Registry, mux: http.NewServeMux(),
-		media: opt.Media}
+		media: opt.Media, ice: opt.ICE}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(opt.Registry)
 	}
@@ -126,6 +129,7 @@ func (s *Server) routes(web http.Handler) {
 	m.HandleFunc("DELETE /v1/chats/{id}/messages/{seq}", s.authed(s.deleteMessage))
 	m.HandleFunc("POST /v1/chats/{id}/read", s.authed(s.markRead))
 	m.HandleFunc("POST /v1/chats/{id}/typing", s.authed(s.typing))
+	m.HandleFunc("GET /v1/calls/ice-servers", s.authed(s.iceServers))
 
 	m.HandleFunc("GET /v1/search/messages", s.authed(s.searchMessages))
 	m.HandleFunc("GET /v1/search/directory", s.authed(s.searchDirectory))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chapar/chapar/internal/domain"
@@ -33,7 +34,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &socketClient{s: s, conn: conn}
+	c := &socketClient{s: s, conn: conn, connID: domain.NewConnID()}
 	c.helloTimer = time.AfterFunc(helloTimeout, func() { conn.Close(closeUnauthorized, "no hello") })
 	go conn.Serve(c)
 }
@@ -47,6 +48,8 @@ type socketClient struct {
 	helloTimer *time.Timer
 	sess       domain.Session // set once by hello, before any other use
 	hc         *hub.Conn
+	connID     string      // this connection's id, unique in the cluster (calls are between connections)
+	calls      atomic.Bool // it made or answered a call: its calls end when it closes
 
 	mu       sync.Mutex
 	live     bool // the replay is over: live frames go straight out
@@ -81,6 +84,10 @@ func (c *socketClient) Push(pos int64, frame []byte) {
 	}
 }
 
+// ConnID tells the hub which connection this is (call frames may be for
+// one connection of a user).
+func (c *socketClient) ConnID() string { return c.connID }
+
 // Kick implements hub.Subscriber.
 func (c *socketClient) Kick(code int, reason string) { c.conn.Close(code, reason) }
 
@@ -97,6 +104,11 @@ type clientFrame struct {
 	ReplyTo  int64           `json:"reply_to,omitempty"`
 	Forward  *domain.Forward `json:"forward,omitempty"`
 	Media    []string        `json:"media,omitempty"`
+	// Calls (docs/API.md "Calls").
+	CallID string          `json:"call_id,omitempty"`
+	Video  bool            `json:"video,omitempty"`
+	SDP    string          `json:"sdp,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
 }
 
 // OnMessage implements ws.Handler.
@@ -142,6 +154,18 @@ func (c *socketClient) OnMessage(_ *ws.Conn, data []byte) {
 		if err := c.s.svc.Typing(ctx, c.sess.UserID, f.ChatID); err != nil {
 			c.sendError(f.ID, err)
 		}
+	case "call":
+		c.calls.Store(true)
+		call, err := c.s.svc.StartCall(ctx, c.sess.UserID, c.connID, f.ChatID, f.Video, f.SDP)
+		c.answer(f.ID, &call, err)
+	case "call_accept":
+		c.calls.Store(true)
+		call, err := c.s.svc.AcceptCall(ctx, c.sess.UserID, c.connID, f.CallID, f.SDP)
+		c.answer(f.ID, &call, err)
+	case "call_hangup":
+		c.answer(f.ID, nil, c.s.svc.HangUp(ctx, c.sess.UserID, f.CallID))
+	case "call_signal":
+		c.answer(f.ID, nil, c.s.svc.CallSignal(ctx, c.sess.UserID, c.connID, f.CallID, f.Data))
 	case "ping":
 		c.sendJSON(ackFrame{Type: "pong", ID: f.ID})
 	case "hello":
@@ -156,6 +180,16 @@ type ackFrame struct {
 	ID        json.RawMessage `json:"id,omitempty"`
 	Event     *domain.Event   `json:"event,omitempty"`
 	Duplicate bool            `json:"duplicate,omitempty"`
+	Call      *domain.Call    `json:"call,omitempty"`
+}
+
+// answer acks a request, with its call if it has one, or says why not.
+func (c *socketClient) answer(id json.RawMessage, call *domain.Call, err error) {
+	if err != nil {
+		c.sendError(id, err)
+		return
+	}
+	c.sendJSON(ackFrame{Type: "ack", ID: id, Call: call})
 }
 
 func (c *socketClient) sendJSON(v any) {
@@ -218,8 +252,9 @@ func (c *socketClient) hello(f clientFrame) {
 		Type      string `json:"type"`
 		UserID    int64  `json:"user_id"`
 		SessionID int64  `json:"session_id"`
+		ConnID    string `json:"conn_id"`
 		Pos       int64  `json:"pos"`
-	}{"welcome", sess.UserID, sess.ID, from})
+	}{"welcome", sess.UserID, sess.ID, c.connID, from})
 	go c.replay(from, upto)
 }
 
@@ -296,5 +331,8 @@ func (c *socketClient) OnClose(_ *ws.Conn, _ error) {
 	if c.hc != nil {
 		c.s.hub.Unregister(c.hc)
 		c.s.metrics.sockets.Dec()
+		if c.calls.Load() {
+			go c.s.svc.ConnClosed(context.Background(), c.connID)
+		}
 	}
 }

@@ -20,6 +20,8 @@ const (
 	KindRateLimited Kind = "rate_limited"
 	KindTooLarge    Kind = "too_large"
 	KindUnavailable Kind = "unavailable"
+	KindBusy        Kind = "busy"         // the called user is in another call
+	KindPeerOffline Kind = "peer_offline" // the called user has no connection
 	KindInternal    Kind = "internal"
 )
 

@@ -5,6 +5,7 @@ package domain
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -56,6 +57,8 @@ type Signal struct {
 	SessionID int64
 	Online    bool
 	LastSeen  time.Time
+	Conn      string          // SigCall: the one connection to reach ("" for all the user's)
+	Frame     json.RawMessage `json:",omitempty"` // SigCall: the frame, as sent
 }
 
 type SignalKind int
@@ -107,6 +110,9 @@ type Service struct {
 	typingLimit *limiter
 	sendLimit   *limiter
 	searchLimit *limiter
+	callLimit   *limiter
+	signalLimit *limiter
+	held        heldCalls
 
 	typesMu sync.Mutex
 	types   map[int64]ChatType // see chatType
@@ -149,6 +155,9 @@ func NewService(cfg Config, d Deps) *Service {
 		sendLimit:   newLimiter(cfg.SendLimit, 10*time.Second, d.Now),
 		// Searches cost more than sends; a person types a few a minute.
 		searchLimit: newLimiter(60, time.Minute, d.Now),
+		callLimit:   newLimiter(20, time.Minute, d.Now),
+		// A call's ICE candidates and an occasional renegotiation.
+		signalLimit: newLimiter(300, time.Minute, d.Now),
 		types:       make(map[int64]ChatType),
 	}
 }

@@ -18,6 +18,7 @@ type Store interface {
 	AccountStore
 	ChatStore
 	FileStore
+	CallStore
 	Close() error
 }
 
@@ -80,7 +81,8 @@ type NewMessage struct {
 	Text     string
 	ReplyTo  int64
 	Forward  *Forward
-	Media    []Media // Text is then the caption (may be empty)
+	Media    []Media     // Text is then the caption (may be empty)
+	Call     *CallRecord // a call's record: the event is a "call", not a "message"
 	// Need are the rights sending this takes (RightPost, with RightSendMedia
 	// for media); the store checks them with RightsIn inside its
 	// transaction, failing with KindForbidden. Zero checks nothing more

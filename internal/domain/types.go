@@ -122,24 +122,25 @@ type Forward struct {
 // Event is one entry in a chat's log (see docs/API.md for each type's
 // fields). It is also the wire form: the transport encodes it as is.
 type Event struct {
-	Pos      int64      `json:"pos"`
-	ChatID   int64      `json:"chat_id"`
-	Seq      int64      `json:"seq"`
-	Type     string     `json:"type"`
-	ActorID  int64      `json:"actor_id"`
-	Date     time.Time  `json:"date"`
-	ClientID string     `json:"client_id,omitempty"`
-	Text     string     `json:"text,omitempty"`
-	ReplyTo  int64      `json:"reply_to,omitempty"`
-	Forward  *Forward   `json:"forward,omitempty"`
-	Target   int64      `json:"target,omitempty"`
-	Role     Role       `json:"role,omitempty"`
-	EditedAt *time.Time `json:"edited_at,omitempty"`
-	Deleted  bool       `json:"deleted,omitempty"`
-	Rights   Rights     `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: what was denied
-	Until    *time.Time `json:"until,omitempty"`  // restricted, member_removed (a ban): when it ends
-	Views    int        `json:"views,omitempty"`  // channel posts: how many users viewed it (at read time)
-	Media    []Media    `json:"media,omitempty"`  // messages: attached files (an album holds up to 10)
+	Pos      int64       `json:"pos"`
+	ChatID   int64       `json:"chat_id"`
+	Seq      int64       `json:"seq"`
+	Type     string      `json:"type"`
+	ActorID  int64       `json:"actor_id"`
+	Date     time.Time   `json:"date"`
+	ClientID string      `json:"client_id,omitempty"`
+	Text     string      `json:"text,omitempty"`
+	ReplyTo  int64       `json:"reply_to,omitempty"`
+	Forward  *Forward    `json:"forward,omitempty"`
+	Target   int64       `json:"target,omitempty"`
+	Role     Role        `json:"role,omitempty"`
+	EditedAt *time.Time  `json:"edited_at,omitempty"`
+	Deleted  bool        `json:"deleted,omitempty"`
+	Rights   Rights      `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: what was denied
+	Until    *time.Time  `json:"until,omitempty"`  // restricted, member_removed (a ban): when it ends
+	Views    int         `json:"views,omitempty"`  // channel posts: how many users viewed it (at read time)
+	Media    []Media     `json:"media,omitempty"`  // messages: attached files (an album holds up to 10)
+	Call     *CallRecord `json:"call,omitempty"`   // call events: how the call went
 	// ForUser marks a private event: it concerns one user and reaches only
 	// their devices (joining or leaving a channel, reads in large chats).
 	// A private event has a pos but no seq.

@@ -264,6 +264,12 @@ func (h *Hub) Signal(s domain.Signal) {
 		for _, id := range s.ChatIDs {
 			h.deliver(id, 0, frame, s.UserID)
 		}
+	case domain.SigCall:
+		for _, c := range h.userConns(s.UserID) {
+			if s.Conn == "" || connID(c.sub) == s.Conn {
+				c.sub.Push(0, s.Frame)
+			}
+		}
 	case domain.SigSessionRevoked:
 		for _, c := range h.userConns(s.UserID) {
 			if c.SessionID == s.SessionID {
@@ -271,6 +277,15 @@ func (h *Hub) Signal(s domain.Signal) {
 			}
 		}
 	}
+}
+
+// connID is a subscriber's connection id, if it has one (a WebSocket's:
+// calls are between connections).
+func connID(sub Subscriber) string {
+	if c, ok := sub.(interface{ ConnID() string }); ok {
+		return c.ConnID()
+	}
+	return ""
 }
 
 // EventFrame encodes an event as the WebSocket "event" frame.

@@ -470,7 +470,10 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 		// In a channel without signatures appendEvent hides the sender;
 		// the row keeps it (for resends).
 		ev := domain.Event{ChatID: m.ChatID, Type: domain.EvMessage, ActorID: m.SenderID, ClientID: m.ClientID,
-			Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media}
+			Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media, Call: m.Call}
+		if m.Call != nil {
+			ev.Type = domain.EvCall
+		}
 		return t.appendEvent(&ev)
 	}
 	evs, err := s.w.submit(o)

@@ -559,7 +559,7 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		replyTo, target, role = append(replyTo, e.ReplyTo), append(target, e.Target), append(role, string(e.Role))
 		fwdChat, fwdSeq, fwdSender = append(fwdChat, f.ChatID), append(fwdSeq, f.Seq), append(fwdSender, f.SenderID)
 		anon, rights, until = append(anon, hidden), append(rights, int64(e.Rights)), append(until, untilMS(e.Until))
-		mj, _ := rowmap.MediaJSON(e.Media).(string)
+		mj, _ := rowmap.MediaJSON(&e).(string)
 		media = append(media, mj)
 		for _, m := range e.Media {
 			refFile, refChat, refSeq = append(refFile, m.FileID), append(refChat, e.ChatID), append(refSeq, e.Seq)

@@ -31,7 +31,11 @@ func ScanEvent(r Scanner) (domain.Event, error) {
 	err := r.Scan(&e.ChatID, &e.Seq, &e.Pos, &e.Type, &e.ActorID, &date, &e.ClientID, &e.Text, &e.ReplyTo,
 		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted, &e.Views, &rights, &until, &media)
 	if err == nil && media != "" {
-		err = json.Unmarshal([]byte(media), &e.Media)
+		if e.Type == domain.EvCall {
+			err = json.Unmarshal([]byte(media), &e.Call)
+		} else {
+			err = json.Unmarshal([]byte(media), &e.Media)
+		}
 	}
 	e.Rights = domain.Rights(rights)
 	if until != 0 {
@@ -50,13 +54,17 @@ func ScanEvent(r Scanner) (domain.Event, error) {
 	return e, err
 }
 
-// MediaJSON is how the events table keeps a message's media: NULL (nil)
-// for none.
-func MediaJSON(m []domain.Media) any {
-	if len(m) == 0 {
+// MediaJSON is how the events table's media column keeps a message's
+// media, or a call event's record: NULL (nil) for none.
+func MediaJSON(e *domain.Event) any {
+	var v any = e.Media
+	switch {
+	case e.Call != nil:
+		v = e.Call
+	case len(e.Media) == 0:
 		return nil
 	}
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // plain structs of strings and numbers
 	}
@@ -103,4 +111,17 @@ func ScanFile(r Scanner) (domain.File, error) {
 	}
 	f.CreatedAt = FromMS(created)
 	return f, err
+}
+
+// CallCols are the calls table's columns in the order ScanCall reads.
+const CallCols = `id, chat_id, caller_id, callee_id, video, state, caller_conn, callee_conn, created_at, answered_at, seen_at`
+
+// ScanCall reads one row of CallCols.
+func ScanCall(r Scanner) (domain.Call, error) {
+	var c domain.Call
+	var created, answered, seen int64
+	err := r.Scan(&c.ID, &c.ChatID, &c.CallerID, &c.CalleeID, &c.Video, &c.State, &c.CallerConn, &c.CalleeConn,
+		&created, &answered, &seen)
+	c.CreatedAt, c.AnsweredAt, c.SeenAt = FromMS(created), FromMS(answered), FromMS(seen)
+	return c, err
 }

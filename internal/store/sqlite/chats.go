@@ -53,7 +53,7 @@ func (t *txn) insertEvent(ev *domain.Event, onceOnly, anon bool) (inserted bool,
 		q += ` ON CONFLICT(actor_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
 	}
 	res, err := t.exec(q, ev.Pos, ev.ChatID, ev.Seq, ev.Type, ev.ActorID, ms(ev.Date), nullStr(ev.ClientID), ev.Text, ev.ReplyTo,
-		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role), anon, ev.Rights, untilOf(ev.Until), rowmap.MediaJSON(ev.Media))
+		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role), anon, ev.Rights, untilOf(ev.Until), rowmap.MediaJSON(ev))
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", err)
 	}
@@ -354,7 +354,11 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 			return err
 		}
 		ev = domain.Event{ChatID: m.ChatID, Seq: seq, Pos: t.w.nextPos, Date: t.now, Type: domain.EvMessage,
-			ActorID: m.SenderID, ClientID: m.ClientID, Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media}
+			ActorID: m.SenderID, ClientID: m.ClientID, Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media,
+			Call: m.Call}
+		if m.Call != nil {
+			ev.Type = domain.EvCall
+		}
 		// The unique (sender, client id) index decides whether this is a
 		// resend; only then do we look the first message up.
 		inserted, err := t.insertEvent(&ev, true, anonymous(meta))

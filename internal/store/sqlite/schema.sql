@@ -252,3 +252,27 @@ CREATE TABLE IF NOT EXISTS file_refs (
     seq     INTEGER NOT NULL,
     PRIMARY KEY (file_id, chat_id, seq)
 ) WITHOUT ROWID;
+
+-- Calls in progress (docs/ARCHITECTURE.md "Calls"); an ended call leaves
+-- only its record, a "call" event in its chat (kept in events.media).
+CREATE TABLE IF NOT EXISTS calls (
+    id          TEXT PRIMARY KEY,
+    chat_id     INTEGER NOT NULL,
+    caller_id   INTEGER NOT NULL,
+    callee_id   INTEGER NOT NULL,
+    video       INTEGER NOT NULL DEFAULT 0,
+    state       TEXT NOT NULL,
+    caller_conn TEXT NOT NULL,
+    callee_conn TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    answered_at INTEGER NOT NULL DEFAULT 0,
+    seen_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS calls_caller_conn ON calls(caller_conn);
+CREATE INDEX IF NOT EXISTS calls_callee_conn ON calls(callee_conn);
+
+-- Who is in a call: a row per party, so a user is in one call at most.
+CREATE TABLE IF NOT EXISTS call_parties (
+    user_id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL
+) WITHOUT ROWID;

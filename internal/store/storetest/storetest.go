@@ -101,6 +101,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchDirectory", testSearchDirectory},
 		{"SearchPublic", testSearchPublic},
 		{"Files", testFiles},
+		{"Calls", testCalls},
 		{"MessageMedia", testMessageMedia},
 	}
 	for _, tc := range tests {
