@@ -49,12 +49,15 @@ func startCalls(ctx context.Context, cfg serveConfig, st domain.Store, svc *doma
 			return nil, nil, fmt.Errorf("%w (set turn_addr, or \"off\" with turn_urls for an external TURN server)", err)
 		}
 		close = func() { srv.Close() }
-		if len(urls) == 0 {
-			_, port, _ := net.SplitHostPort(udpAddr(srv))
-			hp := net.JoinHostPort(public.String(), port)
-			urls = []string{"stun:" + hp, "turn:" + hp + "?transport=udp", "turn:" + hp + "?transport=tcp"}
+		udp, tcp := srv.Addr()
+		if len(urls) == 0 { // the ports differ only when turn_addr asks for any (port 0)
+			at := func(a net.Addr) string {
+				_, port, _ := net.SplitHostPort(a.String())
+				return net.JoinHostPort(public.String(), port)
+			}
+			urls = []string{"stun:" + at(udp), "turn:" + at(udp) + "?transport=udp", "turn:" + at(tcp) + "?transport=tcp"}
 		}
-		log.Info("turn relay listening", "addr", udpAddr(srv), "public_ip", public, "relay_ports", cfg.TurnPorts)
+		log.Info("turn relay listening", "udp", udp, "tcp", tcp, "public_ip", public, "relay_ports", cfg.TurnPorts)
 	}
 	go func() {
 		t := time.NewTicker(5 * time.Second)
@@ -79,11 +82,6 @@ func startCalls(ctx context.Context, cfg serveConfig, st domain.Store, svc *doma
 		return []api.ICEServer{{URLs: urls, Username: user, Credential: pass}}, now.Add(turnTTL), nil
 	}
 	return ice, close, nil
-}
-
-func udpAddr(s *turn.Server) string {
-	udp, _ := s.Addr()
-	return udp.String()
 }
 
 // outboundIP is the address this host reaches others from (no packet is

@@ -195,6 +195,63 @@ func TestCallRelayed(t *testing.T) {
 	wantCode(t, as.HangUp(bg, call.ID), "not_found")
 }
 
+// TestCallRelayedOverTCP: with only the TURN-over-TCP URL (a network that
+// blocks UDP to the relay), a call still connects, relayed, both ways.
+func TestCallRelayedOverTCP(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	alice, _ := newUser(t, srv.URL, "tcp_alice")
+	bob, bobU := newUser(t, srv.URL, "tcp_bob")
+	dm, err := alice.CreateDirect(bg, bobU.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _ := connect(t, alice, nil)
+	bs, _ := connect(t, bob, nil)
+	tcpOnly := func(c *client.Client) []client.ICEServer {
+		ice, _, err := c.ICEServers(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range ice[0].URLs {
+			if strings.HasSuffix(u, "?transport=tcp") {
+				ice[0].URLs = []string{u}
+				return ice
+			}
+		}
+		t.Fatalf("no TURN-over-TCP URL in %v", ice[0].URLs)
+		return nil
+	}
+	a, b := newPionPeer(t, tcpOnly(alice)), newPionPeer(t, tcpOnly(bob))
+	call, err := as.Call(bg, dm.ID, false, a.describe(t, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := nextFrame(t, bs, "call_incoming")
+	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ring.SDP}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bs.AcceptCall(bg, call.ID, b.describe(t, false)); err != nil {
+		t.Fatal(err)
+	}
+	acc := nextFrame(t, as, "call_accepted")
+	if err := a.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: acc.SDP}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for a.received.Load() < 10_000 || b.received.Load() < 10_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("media over TCP: alice got %d bytes, bob %d", a.received.Load(), b.received.Load())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !a.relayed() || !b.relayed() {
+		t.Fatal("not relayed")
+	}
+	if err := as.HangUp(bg, call.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // turnRelayedBytes reads chapar_turn_relayed_bytes_total from /metrics.
 func turnRelayedBytes(t *testing.T, base string) int64 {
 	resp, err := http.Get(base + "/metrics")

@@ -13,6 +13,7 @@
 //   channel.js       channel posts (views, reactions), pinned bar, join, invite links
 //   panels.js        chat info, new group or channel, settings, forward picker
 //   admin.js         managing a group or channel: settings, links, requests, members, log
+//   calls.js         voice and video calls: WebRTC, the call screen, call records
 import { render } from "./vendor/preact.module.js";
 import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
 import { html } from "./ui.js";
@@ -24,11 +25,12 @@ import { Conversation } from "./conversation.js";
 import { InviteView } from "./channel.js";
 import { ChatInfo, NewChat, Settings, ForwardPicker } from "./panels.js";
 import { AdminPanel } from "./admin.js";
+import { Calls, CallScreen } from "./calls.js";
 
 applyLang();
 
 const PAGE = 50;
-const HISTORY_TYPES = new Set(["message", "chat_created", "member_added", "member_removed", "member_left", "role_changed", "title_changed", "pinned"]);
+const HISTORY_TYPES = new Set(["message", "call", "chat_created", "member_added", "member_removed", "member_left", "role_changed", "title_changed", "pinned"]);
 const MEMBER_TYPES = new Set(["member_added", "member_removed", "member_left", "role_changed"]);
 
 // shown keeps what a history page shows: messages and the changes listed
@@ -90,7 +92,9 @@ function App() {
   const [focus, setFocus] = useState(null);       // {chat, seq}: a message to show (from search)
   const [, setLangState] = useState(lang);        // re-render on a language switch
   const [, setMutes] = useState(0);               // re-render when a chat is muted or unmuted
+  const [call, setCall] = useState(null);         // what the call screen shows (calls.js), or null
   const stream = useRef(null);
+  const calls = useRef(null);
   const asked = useRef(new Set());                // users already fetched or being fetched
   const reload = useRef(0);
   const currentRef = useRef(null);
@@ -182,7 +186,15 @@ function App() {
       setPending((ps) => (ps[chatID] ? { ...ps, [chatID]: ps[chatID].filter((q) => q.clientID !== ev.client_id) } : ps));
     }
     // Keep the chat list current without asking the server for each event.
-    if (ev.type === "message") {
+    // A call's record is the chat's last event, but not an unread message.
+    if (ev.type === "call") {
+      if (!chatsRef.current.some((c) => c.id === chatID)) reloadSoon();
+      setChats((cs) => {
+        const c = cs.find((x) => x.id === chatID);
+        if (!c) return cs;
+        return [{ ...c, last_message: ev, last_seq: Math.max(c.last_seq, ev.seq) }, ...cs.filter((x) => x.id !== chatID)];
+      });
+    } else if (ev.type === "message") {
       if (!chatsRef.current.some((c) => c.id === chatID)) reloadSoon();
       setChats((cs) => {
         const c = cs.find((x) => x.id === chatID);
@@ -228,6 +240,8 @@ function App() {
       event: onEvent,
       status: (st) => {
         setStatus(st);
+        // A call lives as long as the connection it was made on.
+        if ((st === "offline" || st === "signed-out") && calls.current) calls.current.connectionLost();
         if (st === "signed-out") { store.token = ""; setMe(null); }
         if (st === "online") loadChats().catch(() => {});
       },
@@ -242,9 +256,12 @@ function App() {
         }), 4000);
       },
       presence: (f) => setUsers((us) => (us[f.user_id] ? { ...us, [f.user_id]: { ...us[f.user_id], online: f.online, last_seen: f.last_seen } } : us)),
+      call: (f) => { if (calls.current) calls.current.frame(f); },
     });
     stream.current = s;
-    return () => s.close();
+    const cs = new Calls(s, setCall, (id) => needUsers([id]));
+    calls.current = cs;
+    return () => { cs.close(); calls.current = null; setCall(null); s.close(); };
   }, [me && me.id]);
 
   // The open chat is in the address (#/c/ID): a reload keeps it open and
@@ -430,6 +447,8 @@ function App() {
             onJump=${(seq) => openMessage(chat.id, seq)}
             onOpenChat=${(id) => { setFocus(null); open(id); }}
             focus=${focus && focus.chat === chat.id ? focus : null}
+            onCall=${chat.type === "direct" && joined && chat.peer_id ? (video) => calls.current && calls.current.start(chat, video) : null}
+            inCall=${!!call && call.phase !== "ended"}
             onBack=${() => { location.hash = ""; }} onInfo=${() => setPanel("info")} />`;
   } else {
     main = html`<main class="conversation empty"><p class=${notice ? "notice" : ""} role=${notice ? "status" : undefined}>${notice || t("choose")}</p></main>`;
@@ -442,6 +461,7 @@ function App() {
         onNewGroup=${() => setPanel("newgroup")} onSettings=${() => setPanel("settings")} />
       ${main}
       ${side}
+      ${call && calls.current && html`<${CallScreen} view=${call} calls=${calls.current} users=${users} />`}
     </div>`;
 }
 

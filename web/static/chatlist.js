@@ -6,6 +6,7 @@ import { html, chatName, userName, Avatar, muted } from "./ui.js";
 import { t, fmtTime, fmtNumber, dayKey } from "./i18n.js";
 import { Results, shortDay } from "./search.js";
 import { mediaLabel } from "./media.js";
+import { callLabel } from "./calls.js";
 
 export function ChatList({ me, chats, users, current, typing, onOpen, onOpenMessage, onStart, onNewGroup, onSettings }) {
   const [who, setWho] = useState("");
@@ -57,6 +58,7 @@ export function ChatList({ me, chats, users, current, typing, onOpen, onOpenMess
 function lastLine(c, me, users) {
   const m = c.last_message;
   if (!m) return "";
+  if (m.type === "call") return html`<bdi>${callLabel(m, me.id)}</bdi>`;
   if (m.type !== "message") return "";
   const text = m.deleted ? t("deleted") : mediaLabel(m);
   // The sender and the text are isolated from each other, so that a

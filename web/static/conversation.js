@@ -4,13 +4,15 @@
 // posts, and show subscribers a Mute / Leave bar instead of the composer
 // (channel.js); a public chat one is not in shows "Join". Messages show
 // their media (media.js); the composer attaches files and records voice
-// notes (attach.js).
+// notes (attach.js). A direct chat's header has the call buttons, and its
+// history shows the calls (calls.js).
 import { useState, useEffect, useLayoutEffect, useRef } from "./vendor/hooks.module.js";
 import { html, chatName, userName, presenceText, Avatar, can } from "./ui.js";
 import { t, fmtTime, fmtDay, fmtNumber, dayKey, count, lang } from "./i18n.js";
 import { usePostStats, PostFooter, PinnedBar, ChatBar } from "./channel.js";
 import { MediaBlock, Viewer, mediaLabel } from "./media.js";
 import { useTray, useRecorder, albums, canRecord, Tray, RecordBar, MAX_CAPTION } from "./attach.js";
+import { callLabel, missedCall } from "./calls.js";
 
 export function Conversation(p) {
   const { chat, me, users, history, pending, typingNames } = p;
@@ -187,11 +189,19 @@ export function Conversation(p) {
   if (history.complete) rows.push(html`<li class="beginning" key="beginning">${t("beginning")}</li>`);
   else if (history.loading) rows.push(html`<li class="loading" key="loading">${t("loading")}</li>`);
   for (const m of msgs) {
-    // A direct chat's creation is not news to either person.
-    if (m.type !== "message" && !multi) continue;
+    // A direct chat's creation is not news to either person; its calls are.
+    if (m.type !== "message" && m.type !== "call" && !multi) continue;
     if (dayKey(m.date) !== day) {
       day = dayKey(m.date);
       rows.push(html`<li class="day" key=${"d" + day}><time datetime=${m.date}>${fmtDay(m.date)}</time></li>`);
+    }
+    if (m.type === "call") {
+      rows.push(html`
+        <li key=${m.seq} class=${"msg call-record" + (m.actor_id === me.id ? " mine" : "") + (missedCall(m, me.id) ? " missed" : "")} data-seq=${m.seq}>
+          <span class="text" dir="auto">${callLabel(m, me.id)}</span>
+          <span class="meta"><time datetime=${m.date}>${fmtTime(m.date)}</time></span>
+        </li>`);
+      continue;
     }
     if (m.type !== "message") {
       rows.push(html`<li class="service-row" key=${m.seq}><small class="service" dir="auto">${serviceText(m, name, actor, chat, bySeq)}</small></li>`);
@@ -251,6 +261,9 @@ export function Conversation(p) {
           <${Avatar} name=${chatName(chat, users)} id=${chat.peer_id || chat.id} online=${peer && peer.online} />
           <span><strong dir="auto">${chatName(chat, users)}</strong><small class="subtitle">${subtitle}</small></span>
         </button>
+        ${p.onCall && html`
+          <button type="button" class="link call-voice" aria-label=${t("voiceCall")} title=${t("voiceCall")} disabled=${p.inCall} onClick=${() => p.onCall(false)}>📞</button>
+          <button type="button" class="link call-video" aria-label=${t("videoCall")} title=${t("videoCall")} disabled=${p.inCall} onClick=${() => p.onCall(true)}>📹</button>`}
       </header>
       ${chat.pinned_seq > 0 && html`<${PinnedBar} chat=${chat} bySeq=${bySeq} onJump=${p.onJump}
         canPin=${joined && can(chat, "pin")} onUnpin=${() => p.onPin(0).catch((err) => setError(err.message))} />`}

@@ -28,6 +28,8 @@ export async function api(method, path, body) {
   return data;
 }
 
+const offlineError = () => Object.assign(new Error("not connected to the server"), { code: "offline" });
+
 // Stream keeps one WebSocket open, resuming from the last position applied,
 // so that after a drop or a server restart the page gets exactly what it
 // missed. Sends wait in an outbox while offline and go out when the stream
@@ -35,7 +37,7 @@ export async function api(method, path, body) {
 // client_id, which the server answers with the original message, so a
 // message is never posted twice.
 export class Stream {
-  // on: {event(ev), status(s), typing(frame), presence(frame)}
+  // on: {event(ev), status(s), typing(frame), presence(frame), call(frame)}
   constructor(userID, on) {
     this.userID = userID;
     this.on = on;
@@ -72,8 +74,13 @@ export class Stream {
     ws.onclose = (e) => {
       if (ws !== this.ws) return;
       this.synced = false;
-      // Whatever was in flight goes back to the front of the outbox, in order.
-      const inflight = [...this.pending.values()].map((p) => p.item);
+      // Whatever was in flight goes back to the front of the outbox, in
+      // order; but what was asked only for now (a call's steps) fails.
+      const inflight = [];
+      for (const p of this.pending.values()) {
+        if (p.item.now) p.item.reject(offlineError());
+        else inflight.push(p.item);
+      }
       this.pending.clear();
       this.outbox.unshift(...inflight);
       if (this.closed || this.hidden) return;
@@ -107,6 +114,9 @@ export class Stream {
       case "presence":
         this.on.presence(f);
         break;
+      case "call_incoming": case "call_accepted": case "call_taken": case "call_signal": case "call_ended":
+        if (this.on.call) this.on.call(f);
+        break;
       case "ack": case "error": {
         const p = this.pending.get(f.id);
         if (!p) break;
@@ -124,6 +134,19 @@ export class Stream {
     return new Promise((resolve, reject) => {
       this.outbox.push({ req, resolve, reject });
       this.flush();
+    });
+  }
+
+  // ask sends a request now, for what is worth doing only now (a call's
+  // steps: a call ends with the connection it was made on). Unlike
+  // request, it fails at once while the stream is not connected, and if the
+  // connection drops before the answer, with the code "offline".
+  ask(req) {
+    return new Promise((resolve, reject) => {
+      if (!this.synced || this.ws.readyState !== WebSocket.OPEN) { reject(offlineError()); return; }
+      const id = this.nextID++;
+      this.pending.set(id, { item: { req, resolve, reject, now: true } });
+      this.ws.send(JSON.stringify({ ...req, id }));
     });
   }
 
