@@ -97,6 +97,32 @@ func (p *pionPeer) describe(t *testing.T, offer bool) string {
 	return p.pc.LocalDescription().SDP
 }
 
+// take applies the other side's offer or answer.
+func (p *pionPeer) take(t *testing.T, typ webrtc.SDPType, sdp string) {
+	t.Helper()
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: typ, SDP: sdp}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRelayed waits until every peer has received n bytes, and checks
+// that they came through the relay.
+func waitRelayed(t *testing.T, n int64, peers ...*pionPeer) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for _, p := range peers {
+		for p.received.Load() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("media: %d bytes received, want %d", p.received.Load(), n)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !p.relayed() {
+			t.Fatal("not relayed")
+		}
+	}
+}
+
 // relayed reports whether the selected candidate pair uses a relayed
 // local candidate.
 func (p *pionPeer) relayed() bool {
@@ -145,16 +171,12 @@ func TestCallRelayed(t *testing.T) {
 	if ring.Call == nil || ring.Call.ID != call.ID || ring.SDP == "" {
 		t.Fatalf("bob's ring: %+v", ring)
 	}
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ring.SDP}); err != nil {
-		t.Fatal(err)
-	}
+	b.take(t, webrtc.SDPTypeOffer, ring.SDP)
 	if _, err := bs.AcceptCall(bg, call.ID, b.describe(t, false)); err != nil {
 		t.Fatal(err)
 	}
 	acc := nextFrame(t, as, "call_accepted")
-	if err := a.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: acc.SDP}); err != nil {
-		t.Fatal(err)
-	}
+	a.take(t, webrtc.SDPTypeAnswer, acc.SDP)
 	// Media flows both ways, relayed.
 	deadline := time.Now().Add(20 * time.Second)
 	for a.received.Load() < 20_000 || b.received.Load() < 20_000 || a.tracks.Load() < 2 || b.tracks.Load() < 2 {
@@ -227,26 +249,13 @@ func TestCallRelayedOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	ring := nextFrame(t, bs, "call_incoming")
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ring.SDP}); err != nil {
-		t.Fatal(err)
-	}
+	b.take(t, webrtc.SDPTypeOffer, ring.SDP)
 	if _, err := bs.AcceptCall(bg, call.ID, b.describe(t, false)); err != nil {
 		t.Fatal(err)
 	}
 	acc := nextFrame(t, as, "call_accepted")
-	if err := a.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: acc.SDP}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for a.received.Load() < 10_000 || b.received.Load() < 10_000 {
-		if time.Now().After(deadline) {
-			t.Fatalf("media over TCP: alice got %d bytes, bob %d", a.received.Load(), b.received.Load())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !a.relayed() || !b.relayed() {
-		t.Fatal("not relayed")
-	}
+	a.take(t, webrtc.SDPTypeAnswer, acc.SDP)
+	waitRelayed(t, 10_000, a, b)
 	if err := as.HangUp(bg, call.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -490,9 +499,7 @@ func TestClusterCall(t *testing.T) {
 		}
 		offer = f.SDP
 	}
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		t.Fatal(err)
-	}
+	b.take(t, webrtc.SDPTypeOffer, offer)
 	if _, err := b1.AcceptCall(bg, call.ID, b.describe(t, false)); err != nil {
 		t.Fatal(err)
 	}
@@ -500,19 +507,8 @@ func TestClusterCall(t *testing.T) {
 		t.Fatalf("taken: %+v", f)
 	}
 	acc := nextFrame(t, as, "call_accepted")
-	if err := a.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: acc.SDP}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for a.received.Load() < 10_000 || b.received.Load() < 10_000 {
-		if time.Now().After(deadline) {
-			t.Fatalf("media: alice got %d bytes, bob %d", a.received.Load(), b.received.Load())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !a.relayed() || !b.relayed() {
-		t.Fatal("not relayed")
-	}
+	a.take(t, webrtc.SDPTypeAnswer, acc.SDP)
+	waitRelayed(t, 10_000, a, b)
 	if err := b1.CallSignal(bg, call.ID, json.RawMessage(`{"n":1}`)); err != nil {
 		t.Fatal(err)
 	}
