@@ -332,7 +332,11 @@ func (s *Service) endCall(ctx context.Context, id, outcome string) error {
 	}
 	var d float64
 	if outcome == CallOutcomeEnded && !c.AnsweredAt.IsZero() {
-		d = s.now().Sub(c.AnsweredAt).Round(time.Second).Seconds()
+		end := s.now()
+		if end.Sub(c.SeenAt) > callStaleAfter { // its node died: it lasted until last seen
+			end = c.SeenAt
+		}
+		d = end.Sub(c.AnsweredAt).Round(time.Second).Seconds()
 	}
 	f := callFrame{Type: "call_ended", CallID: c.ID, Outcome: outcome, Duration: d}
 	s.signalCall(c.CallerID, c.CallerConn, f)
