@@ -10,6 +10,7 @@ type User struct {
 	DisplayName string    `json:"display_name"`
 	Bio         string    `json:"bio"`
 	Online      bool      `json:"online"`
+	IsBot       bool      `json:"is_bot,omitempty"` // a bot account (docs/BOTS.md)
 	LastSeen    time.Time `json:"last_seen,omitzero"`
 	Phone       string    `json:"phone,omitempty"`
 	CreatedAt   time.Time `json:"created_at,omitzero"`

@@ -36,7 +36,8 @@ var migrateTables = []struct {
 	columns []string
 	bools   map[string]bool
 }{
-	{name: "users", columns: []string{"id", "username", "username_lc", "phone", "display_name", "bio", "password_hash", "created_at", "last_seen"}},
+	{name: "users", columns: []string{"id", "username", "username_lc", "phone", "display_name", "bio", "password_hash", "created_at", "last_seen", "is_bot"},
+		bools: map[string]bool{"is_bot": true}},
 	{name: "sessions", columns: []string{"id", "user_id", "token_hash", "device", "created_at", "last_seen_at"}},
 	{name: "blocks", columns: []string{"user_id", "target_id", "created_at"}},
 	{name: "phone_codes", columns: []string{"phone", "code_hash", "expires_at", "attempts"}},
@@ -62,6 +63,9 @@ var migrateTables = []struct {
 		"waveform", "parts", "thumbs", "created_at"}},
 	{name: "file_refs", columns: []string{"file_id", "chat_id", "seq"}},
 	{name: "secrets", columns: []string{"name", "value"}},
+	{name: "bots", columns: []string{"user_id", "owner_id", "token_hash", "description", "short_description", "commands", "privacy",
+		"update_offset", "allowed_updates", "created_at"},
+		bools: map[string]bool{"privacy": true}},
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
@@ -135,7 +139,7 @@ func migrateToPostgres(ctx context.Context, dbPath, dsn string) (map[string]int6
 	// The whole target is locked, so that a node started by mistake cannot
 	// write into it halfway; and it must be empty.
 	if _, err := tx.Exec(ctx, `LOCK TABLE users, sessions, blocks, phone_codes, chats, members, events, user_events, views, reactions,
-		reaction_counts, invites, join_requests, admin_log, uploads, files, file_refs, secrets, chapar_pos IN EXCLUSIVE MODE`); err != nil {
+		reaction_counts, invites, join_requests, admin_log, uploads, files, file_refs, secrets, bots, chapar_pos IN EXCLUSIVE MODE`); err != nil {
 		return nil, err
 	}
 	var used bool

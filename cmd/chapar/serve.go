@@ -19,6 +19,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/chapar/chapar/internal/api"
+	"github.com/chapar/chapar/internal/botapi"
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
 	"github.com/chapar/chapar/internal/presence"
@@ -318,7 +319,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	closeBackends := be.close
 	be.close = func() { closeCalls(); closeBackends() }
-	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms, ICE: ice})
+	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms, ICE: ice,
+		Bots: botapi.New(svc, h, log)})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

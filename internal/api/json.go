@@ -114,13 +114,14 @@ type userView struct {
 	DisplayName string     `json:"display_name"`
 	Bio         string     `json:"bio"`
 	Online      bool       `json:"online"`
+	IsBot       bool       `json:"is_bot,omitempty"`
 	LastSeen    *time.Time `json:"last_seen,omitempty"`
 	Phone       string     `json:"phone,omitempty"`
 	CreatedAt   *time.Time `json:"created_at,omitempty"`
 }
 
 func (s *Server) userView(u domain.User, self bool) userView {
-	v := userView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bio: u.Bio, Online: s.svc.Online(u.ID)}
+	v := userView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bio: u.Bio, Online: s.svc.Online(u.ID), IsBot: u.IsBot}
 	if !u.LastSeen.IsZero() {
 		t := u.LastSeen
 		v.LastSeen = &t

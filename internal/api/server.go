@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/chapar/chapar/internal/botapi"
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
 	"github.com/chapar/chapar/internal/media"
@@ -31,6 +32,7 @@ type Server struct {
 	mux     *http.ServeMux
 	media   *media.Service // nil: media endpoints answer 503
 	ice     ICE            // nil: calls have no STUN/TURN servers (503)
+	bots    http.Handler   // the Bot API (/bot<token>/<method>), or nil
 }
 
 // Options configure a Server.
@@ -45,6 +47,8 @@ type Options struct {
 	Media *media.Service
 	// ICE, if set, gives callers their STUN/TURN servers.
 	ICE ICE
+	// Bots, if set, serves the Bot API at /bot<token>/<method>.
+	Bots *botapi.Server
 }
 
 // New wires the API over a service and a hub.
@@ -57,6 +61,9 @@ func New(svc *domain.Service, h *hub.Hub, opt Options) *Server {
 	}
 	s := &Server{svc: svc, hub: h, ws: ws.NewServer(opt.WS), log: opt.Log, reg: opt.Registry, mux: http.NewServeMux(),
 		media: opt.Media, ice: opt.ICE}
+	if opt.Bots != nil {
+		s.bots = opt.Bots
+	}
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(opt.Registry)
 	}
@@ -70,7 +77,18 @@ func New(svc *domain.Service, h *hub.Hub, opt Options) *Server {
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Handler is the root HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler {
+	if s.bots == nil {
+		return s.mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if botapi.Handles(r.URL.Path) {
+			s.bots.ServeHTTP(w, r)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
 
 // CloseSockets closes every WebSocket (code 1001), at shutdown.
 func (s *Server) CloseSockets() { s.ws.Shutdown(1001, "server shutting down") }
@@ -130,6 +148,10 @@ func (s *Server) routes(web http.Handler) {
 	m.HandleFunc("POST /v1/chats/{id}/read", s.authed(s.markRead))
 	m.HandleFunc("POST /v1/chats/{id}/typing", s.authed(s.typing))
 	m.HandleFunc("GET /v1/calls/ice-servers", s.authed(s.iceServers))
+	m.HandleFunc("POST /v1/bots", s.authed(s.createBot))
+	m.HandleFunc("GET /v1/bots", s.authed(s.listBots))
+	m.HandleFunc("PATCH /v1/bots/{id}", s.authed(s.updateBot))
+	m.HandleFunc("POST /v1/bots/{id}/token", s.authed(s.renewBotToken))
 
 	m.HandleFunc("GET /v1/search/messages", s.authed(s.searchMessages))
 	m.HandleFunc("GET /v1/search/directory", s.authed(s.searchDirectory))

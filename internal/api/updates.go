@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"slices"
 
 	"github.com/chapar/chapar/internal/hub"
 	"net/http"
@@ -93,20 +92,7 @@ func (s *Server) updates(w http.ResponseWriter, r *http.Request, sess domain.Ses
 // chats are read after that, and read again once subscribed, to drop any
 // chat they left in between (whose removal the hub could not route to sub).
 func (s *Server) subscribe(ctx context.Context, sub hub.Subscriber, sess domain.Session) (*hub.Conn, error) {
-	hc := s.hub.Register(sub, sess.UserID, sess.ID, nil)
-	before, err := s.svc.ActiveChatIDs(ctx, sess.UserID)
-	if err != nil {
-		s.hub.Unregister(hc)
-		return nil, err
-	}
-	s.hub.Subscribe(hc, before)
-	after, err := s.svc.ActiveChatIDs(ctx, sess.UserID)
-	if err != nil {
-		s.hub.Unregister(hc)
-		return nil, err
-	}
-	s.hub.Unsubscribe(hc, slices.DeleteFunc(before, func(id int64) bool { return slices.Contains(after, id) }))
-	return hc, nil
+	return s.hub.RegisterUser(ctx, sub, sess.UserID, sess.ID, s.svc.ActiveChatIDs)
 }
 
 // collect reads up to limit updates in (from, upto]; the position to

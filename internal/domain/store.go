@@ -19,6 +19,7 @@ type Store interface {
 	ChatStore
 	FileStore
 	CallStore
+	BotStore
 	Close() error
 }
 

@@ -10,6 +10,7 @@ type User struct {
 	DisplayName  string
 	Bio          string
 	PasswordHash string // argon2id, PHC string form; empty for phone-only accounts
+	IsBot        bool   // a bot account (domain/bots.go): no password, signed in by its token
 	CreatedAt    time.Time
 	LastSeen     time.Time
 }

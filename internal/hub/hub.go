@@ -6,7 +6,9 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -87,6 +89,28 @@ func (h *Hub) Register(sub Subscriber, userID, sessionID int64, chatIDs []int64)
 		go h.onPresence(userID, true)
 	}
 	return c
+}
+
+// RegisterUser registers sub for a user's chats, as chats lists them. The
+// user is registered first, so a chat they join from now on reaches sub;
+// their chats are read after that, and read again once subscribed, to drop
+// any chat they left in between (whose removal could not be routed to sub).
+func (h *Hub) RegisterUser(ctx context.Context, sub Subscriber, userID, sessionID int64,
+	chats func(ctx context.Context, userID int64) ([]int64, error)) (*Conn, error) {
+	c := h.Register(sub, userID, sessionID, nil)
+	before, err := chats(ctx, userID)
+	if err != nil {
+		h.Unregister(c)
+		return nil, err
+	}
+	h.Subscribe(c, before)
+	after, err := chats(ctx, userID)
+	if err != nil {
+		h.Unregister(c)
+		return nil, err
+	}
+	h.Unsubscribe(c, slices.DeleteFunc(before, func(id int64) bool { return slices.Contains(after, id) }))
+	return c, nil
 }
 
 // Subscribe adds chats to a registered connection.

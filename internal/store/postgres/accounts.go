@@ -11,47 +11,50 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const userCols = `id, COALESCE(username, ''), COALESCE(phone, ''), display_name, bio, password_hash, created_at, last_seen`
+const userCols = `id, COALESCE(username, ''), COALESCE(phone, ''), display_name, bio, password_hash, created_at, last_seen, is_bot`
 
 func scanUser(r rowScanner) (domain.User, error) {
 	var u domain.User
 	var created, seen int64
-	err := r.Scan(&u.ID, &u.Username, &u.Phone, &u.DisplayName, &u.Bio, &u.PasswordHash, &created, &seen)
+	err := r.Scan(&u.ID, &u.Username, &u.Phone, &u.DisplayName, &u.Bio, &u.PasswordHash, &created, &seen, &u.IsBot)
 	u.CreatedAt, u.LastSeen = fromMS(created), fromMS(seen)
 	return u, err
 }
 
 func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
-	_, err := s.w.do(ctx, 0, func(t *txn) error {
-		u.CreatedAt = t.now
-		// Usernames are unique across users and chats (usernameFree).
-		if err := t.usernameFree(u.Username, 0, 0); err != nil {
+	_, err := s.w.do(ctx, 0, func(t *txn) error { return t.insertUser(&u) })
+	return u, err
+}
+
+// insertUser inserts u, setting its ID and CreatedAt.
+func (t *txn) insertUser(u *domain.User) error {
+	u.CreatedAt = t.now
+	// Usernames are unique across users and chats (usernameFree).
+	if err := t.usernameFree(u.Username, 0, 0); err != nil {
+		return err
+	}
+	// DO NOTHING rather than a unique violation, which would abort the
+	// whole batch's transaction.
+	err := t.insertRow(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at, search, is_bot)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, `+searchVector("$8::text")+`, $9) ON CONFLICT DO NOTHING RETURNING id`,
+		nullStr(u.Username), nullStr(strings.ToLower(u.Username)), nullStr(u.Phone),
+		u.DisplayName, u.Bio, u.PasswordHash, ms(u.CreatedAt), indexedTerms(u.DisplayName), u.IsBot).Scan(&u.ID)
+	if !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil {
+			return fmt.Errorf("insert user: %w", err)
+		}
+		return nil
+	}
+	var phoneTaken bool
+	if u.Phone != "" {
+		if err := t.queryRow(`SELECT EXISTS(SELECT 1 FROM users WHERE phone = $1)`, u.Phone).Scan(&phoneTaken); err != nil {
 			return err
 		}
-		// DO NOTHING rather than a unique violation, which would abort the
-		// whole batch's transaction.
-		err := t.insertRow(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at, search)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, `+searchVector("$8::text")+`) ON CONFLICT DO NOTHING RETURNING id`,
-			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), nullStr(u.Phone),
-			u.DisplayName, u.Bio, u.PasswordHash, ms(u.CreatedAt), indexedTerms(u.DisplayName)).Scan(&u.ID)
-		if !errors.Is(err, pgx.ErrNoRows) {
-			if err != nil {
-				return fmt.Errorf("insert user: %w", err)
-			}
-			return nil
-		}
-		var phoneTaken bool
-		if u.Phone != "" {
-			if err := t.queryRow(`SELECT EXISTS(SELECT 1 FROM users WHERE phone = $1)`, u.Phone).Scan(&phoneTaken); err != nil {
-				return err
-			}
-		}
-		if phoneTaken {
-			return domain.Errorf(domain.KindConflict, "phone number is already registered")
-		}
-		return domain.Errorf(domain.KindConflict, "username is taken")
-	})
-	return u, err
+	}
+	if phoneTaken {
+		return domain.Errorf(domain.KindConflict, "phone number is already registered")
+	}
+	return domain.Errorf(domain.KindConflict, "username is taken")
 }
 
 func (s *Store) userWhere(ctx context.Context, where string, arg any) (domain.User, error) {

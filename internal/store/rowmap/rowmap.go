@@ -125,3 +125,40 @@ func ScanCall(r Scanner) (domain.Call, error) {
 	c.CreatedAt, c.AnsweredAt, c.SeenAt = FromMS(created), FromMS(answered), FromMS(seen)
 	return c, err
 }
+
+// BotCols are the bots table's columns in the order ScanBot reads.
+const BotCols = `user_id, owner_id, description, short_description, commands, privacy, update_offset, allowed_updates, created_at`
+
+// ScanBot reads one row of BotCols.
+func ScanBot(r Scanner) (domain.Bot, error) {
+	var b domain.Bot
+	var commands, allowed string
+	var created int64
+	err := r.Scan(&b.UserID, &b.OwnerID, &b.Description, &b.ShortDescription, &commands, &b.Privacy, &b.UpdateOffset,
+		&allowed, &created)
+	if err == nil {
+		err = json.Unmarshal([]byte(commands), &b.Commands)
+	}
+	if err == nil && allowed != "" {
+		err = json.Unmarshal([]byte(allowed), &b.AllowedUpdates)
+	}
+	b.CreatedAt = FromMS(created)
+	return b, err
+}
+
+// JSON is v as stored in a text column.
+func JSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // plain structs of strings and numbers
+	}
+	return string(b)
+}
+
+// Commands is a bot's command list as stored: [] for none.
+func Commands(c []domain.BotCommand) []domain.BotCommand {
+	if c == nil {
+		return []domain.BotCommand{}
+	}
+	return c
+}

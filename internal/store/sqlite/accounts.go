@@ -10,41 +10,44 @@ import (
 	"github.com/chapar/chapar/internal/domain"
 )
 
-const userCols = `id, COALESCE(username, ''), COALESCE(phone, ''), display_name, bio, password_hash, created_at, last_seen`
+const userCols = `id, COALESCE(username, ''), COALESCE(phone, ''), display_name, bio, password_hash, created_at, last_seen, is_bot`
 
 func scanUser(r rowScanner) (domain.User, error) {
 	var u domain.User
 	var created, seen int64
-	err := r.Scan(&u.ID, &u.Username, &u.Phone, &u.DisplayName, &u.Bio, &u.PasswordHash, &created, &seen)
+	err := r.Scan(&u.ID, &u.Username, &u.Phone, &u.DisplayName, &u.Bio, &u.PasswordHash, &created, &seen, &u.IsBot)
 	u.CreatedAt, u.LastSeen = fromMS(created), fromMS(seen)
 	return u, err
 }
 
 func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
-	err := s.w.do(ctx, func(t *txn) error {
-		u.CreatedAt = t.now
-		if err := t.usernameFree(u.Username, 0, 0); err != nil {
-			return err
-		}
-		res, err := t.exec(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			nullStr(u.Username), nullStr(strings.ToLower(u.Username)), nullStr(u.Phone),
-			u.DisplayName, u.Bio, u.PasswordHash, ms(u.CreatedAt))
-		if isUnique(err) {
-			if strings.Contains(err.Error(), "phone") {
-				return domain.Errorf(domain.KindConflict, "phone number is already registered")
-			}
-			return domain.Errorf(domain.KindConflict, "username is taken")
-		}
-		if err != nil {
-			return fmt.Errorf("insert user: %w", err)
-		}
-		if u.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return t.indexName(u.ID, u.DisplayName)
-	})
+	err := s.w.do(ctx, func(t *txn) error { return t.insertUser(&u) })
 	return u, err
+}
+
+// insertUser inserts u, setting its ID and CreatedAt.
+func (t *txn) insertUser(u *domain.User) error {
+	u.CreatedAt = t.now
+	if err := t.usernameFree(u.Username, 0, 0); err != nil {
+		return err
+	}
+	res, err := t.exec(`INSERT INTO users(username, username_lc, phone, display_name, bio, password_hash, created_at, is_bot)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullStr(u.Username), nullStr(strings.ToLower(u.Username)), nullStr(u.Phone),
+		u.DisplayName, u.Bio, u.PasswordHash, ms(u.CreatedAt), u.IsBot)
+	if isUnique(err) {
+		if strings.Contains(err.Error(), "phone") {
+			return domain.Errorf(domain.KindConflict, "phone number is already registered")
+		}
+		return domain.Errorf(domain.KindConflict, "username is taken")
+	}
+	if err != nil {
+		return fmt.Errorf("insert user: %w", err)
+	}
+	if u.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return t.indexName(u.ID, u.DisplayName)
 }
 
 func (s *Store) userWhere(ctx context.Context, where string, arg any) (domain.User, error) {

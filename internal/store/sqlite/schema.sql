@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS users (
     bio           TEXT NOT NULL DEFAULT '',
     password_hash TEXT NOT NULL DEFAULT '',
     created_at    INTEGER NOT NULL,
-    last_seen     INTEGER NOT NULL DEFAULT 0
+    last_seen     INTEGER NOT NULL DEFAULT 0,
+    is_bot        INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS sessions (
@@ -276,3 +277,20 @@ CREATE TABLE IF NOT EXISTS call_parties (
     user_id INTEGER PRIMARY KEY,
     call_id TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Bots (docs/BOTS.md): a bot is a user (users.is_bot) with an owner and a
+-- token (only its SHA-256 is kept). update_offset is what getUpdates has
+-- confirmed: updates (events) at lower positions are not given again.
+CREATE TABLE IF NOT EXISTS bots (
+    user_id           INTEGER PRIMARY KEY,
+    owner_id          INTEGER NOT NULL,
+    token_hash        BLOB UNIQUE,
+    description       TEXT NOT NULL DEFAULT '',
+    short_description TEXT NOT NULL DEFAULT '',
+    commands          TEXT NOT NULL DEFAULT '[]',
+    privacy           INTEGER NOT NULL DEFAULT 1,
+    update_offset     INTEGER NOT NULL DEFAULT 0,
+    allowed_updates   TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bots_owner ON bots(owner_id);

@@ -109,7 +109,7 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 }
 
 // schemaVersion is the schema's version (PRAGMA user_version).
-const schemaVersion = 4
+const schemaVersion = 5
 
 // columnsV1 are the columns version 1 added to tables that existed before
 // (groups and channels).
@@ -179,6 +179,11 @@ func upgrade(db *sql.DB) error {
 	if tables > 0 && version < 3 {
 		if _, err := tx.Exec(`ALTER TABLE events ADD COLUMN media TEXT`); err != nil {
 			return fmt.Errorf("upgrade to schema 3: %w", err)
+		}
+	}
+	if tables > 0 && version < 5 {
+		if _, err := tx.Exec(`ALTER TABLE users ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0`); err != nil {
+			return fmt.Errorf("upgrade to schema 5: %w", err)
 		}
 	}
 	if tables > 0 && version == 3 { // before 3 there was no uploads table

@@ -102,6 +102,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchPublic", testSearchPublic},
 		{"Files", testFiles},
 		{"Calls", testCalls},
+		{"Bots", testBots},
 		{"MessageMedia", testMessageMedia},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,62 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/chapar/chapar/internal/domain"
+	"github.com/chapar/chapar/internal/store/rowmap"
+)
+
+// Bots (domain.BotStore).
+
+const botCols = rowmap.BotCols
+
+func scanBot(r rowScanner) (domain.Bot, error) { return rowmap.ScanBot(r) }
+
+func (s *Store) CreateBot(ctx context.Context, u domain.User, b domain.Bot, tokenHash []byte) (domain.User, error) {
+	_, err := s.w.do(ctx, 0, func(t *txn) error {
+		if err := t.insertUser(&u); err != nil {
+			return err
+		}
+		_, err := t.exec(`INSERT INTO bots(user_id, owner_id, token_hash, description, short_description, commands, privacy, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, u.ID, b.OwnerID, tokenHash, b.Description, b.ShortDescription,
+			rowmap.JSON(rowmap.Commands(b.Commands)), b.Privacy, ms(t.now))
+		return err
+	})
+	return u, err
+}
+
+func (s *Store) Bot(ctx context.Context, userID int64) (domain.Bot, error) {
+	b, err := scanBot(s.pool.QueryRow(ctx, `SELECT `+botCols+` FROM bots WHERE user_id = $1`, userID))
+	return b, notFound(err, "bot")
+}
+
+func (s *Store) BotByTokenHash(ctx context.Context, h []byte) (domain.Bot, error) {
+	b, err := scanBot(s.pool.QueryRow(ctx, `SELECT `+botCols+` FROM bots WHERE token_hash = $1`, h))
+	return b, notFound(err, "bot")
+}
+
+func (s *Store) BotsOf(ctx context.Context, ownerID int64) ([]domain.Bot, error) {
+	return collect(scanBot)(s.pool.Query(ctx, `SELECT `+botCols+` FROM bots WHERE owner_id = $1 ORDER BY user_id`, ownerID))
+}
+
+func (s *Store) SetBotToken(ctx context.Context, botID int64, tokenHash []byte) error {
+	_, err := s.pool.Exec(ctx, `UPDATE bots SET token_hash = $1 WHERE user_id = $2`, tokenHash, botID)
+	return err
+}
+
+func (s *Store) UpdateBot(ctx context.Context, b domain.Bot) error {
+	_, err := s.pool.Exec(ctx, `UPDATE bots SET description = $1, short_description = $2, commands = $3, privacy = $4 WHERE user_id = $5`,
+		b.Description, b.ShortDescription, rowmap.JSON(rowmap.Commands(b.Commands)), b.Privacy, b.UserID)
+	return err
+}
+
+func (s *Store) ConfirmUpdates(ctx context.Context, botID, offset int64, allowed []string) error {
+	if allowed != nil {
+		if _, err := s.pool.Exec(ctx, `UPDATE bots SET allowed_updates = $1 WHERE user_id = $2`, rowmap.JSON(allowed), botID); err != nil {
+			return err
+		}
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE bots SET update_offset = $1 WHERE user_id = $2 AND update_offset < $1`, offset, botID)
+	return err
+}
