@@ -47,3 +47,15 @@ func (c *Client) RenewBotToken(ctx context.Context, botID int64) (*Bot, error) {
 	err := c.do(ctx, "POST", "/v1/bots/"+strconv.FormatInt(botID, 10)+"/token", nil, nil, &b)
 	return &b, err
 }
+
+// PressButton presses an inline button of a bot's message: its callback
+// data goes to the bot. The bot's answer comes on the stream as a
+// callback_answer frame with this query id.
+func (c *Client) PressButton(ctx context.Context, chatID, seq int64, data string) (string, error) {
+	var r struct {
+		QueryID string `json:"query_id"`
+	}
+	err := c.do(ctx, "POST", "/v1/chats/"+strconv.FormatInt(chatID, 10)+"/messages/"+strconv.FormatInt(seq, 10)+"/callback",
+		nil, map[string]string{"data": data}, &r)
+	return r.QueryID, err
+}

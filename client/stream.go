@@ -64,6 +64,14 @@ type Frame struct {
 	Outcome  string          `json:"outcome,omitempty"`
 	Duration float64         `json:"duration,omitempty"`
 
+	// callback_answer: a bot's answer to a pressed button (QueryID,
+	// ChatID, Seq, Text, ShowAlert, URL).
+	QueryID   string `json:"query_id,omitempty"`
+	Seq       int64  `json:"seq,omitempty"`
+	Text      string `json:"text,omitempty"`
+	ShowAlert bool   `json:"show_alert,omitempty"`
+	URL       string `json:"url,omitempty"`
+
 	// Raw is the frame as received, for fields this package does not know.
 	Raw json.RawMessage `json:"-"`
 }

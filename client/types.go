@@ -131,9 +131,11 @@ type Event struct {
 	Rights   []string    `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: the denied ones
 	Until    *time.Time  `json:"until,omitempty"`
 	Views    int         `json:"views,omitempty"`
-	Call     *CallRecord `json:"call,omitempty"`     // type "call": how a call went
-	Media    []Media     `json:"media,omitempty"`    // a message's files
-	ForUser  int64       `json:"for_user,omitempty"` // a private event: only this user gets it
+	Call     *CallRecord `json:"call,omitempty"`         // type "call": how a call went
+	Entities []Entity    `json:"entities,omitempty"`     // the text's formatting
+	Markup   *Markup     `json:"reply_markup,omitempty"` // a bot's keyboard
+	Media    []Media     `json:"media,omitempty"`        // a message's files
+	ForUser  int64       `json:"for_user,omitempty"`     // a private event: only this user gets it
 }
 
 // Media is a file a message carries; File gives links to its bytes.
@@ -217,4 +219,32 @@ type HistoryQuery struct {
 type UpdatesResult struct {
 	Updates []Event `json:"updates"`
 	Pos     int64   `json:"pos"`
+}
+
+// Entity marks a part of a message's text (bold, a link, code…); Offset
+// and Length count UTF-16 code units.
+type Entity struct {
+	Type     string `json:"type"`
+	Offset   int    `json:"offset"`
+	Length   int    `json:"length"`
+	URL      string `json:"url,omitempty"`
+	UserID   int64  `json:"user_id,omitempty"`
+	Language string `json:"language,omitempty"`
+}
+
+// Markup is a bot's keyboard: buttons under its message (InlineKeyboard),
+// or a keyboard for the reader's composer.
+type Markup struct {
+	InlineKeyboard [][]struct {
+		Text         string `json:"text"`
+		CallbackData string `json:"callback_data,omitempty"`
+		URL          string `json:"url,omitempty"`
+	} `json:"inline_keyboard,omitempty"`
+	Keyboard [][]struct {
+		Text string `json:"text"`
+	} `json:"keyboard,omitempty"`
+	ResizeKeyboard  bool `json:"resize_keyboard,omitempty"`
+	OneTimeKeyboard bool `json:"one_time_keyboard,omitempty"`
+	RemoveKeyboard  bool `json:"remove_keyboard,omitempty"`
+	ForceReply      bool `json:"force_reply,omitempty"`
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,6 +170,7 @@ func TestBotAPITransportAndErrors(t *testing.T) {
 			t.Errorf("%s: %d %v", tc.name, status, out)
 		}
 	}
+	time.Sleep(1100 * time.Millisecond) // five sends used the private chat's burst (TestBotSendLimits)
 	for _, tc := range []struct {
 		name, path, body string
 		code             int
@@ -195,6 +198,28 @@ func TestBotAPITransportAndErrors(t *testing.T) {
 			(tc.description != "" && out["description"] != tc.description) {
 			t.Errorf("%s: %d %v; want %d %q", tc.name, status, out, tc.code, tc.description)
 		}
+	}
+	// Anyone may read a bot's menu and description.
+	if status, out := botCall(t, "POST", base+"setMyCommands", "application/json",
+		`{"commands":[{"command":"menu","description":"فهرست"}]}`); status != 200 || out["result"] != true {
+		t.Fatalf("setMyCommands: %d %v", status, out)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/users/"+itoa(b.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+alice.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen struct {
+		IsBot bool `json:"is_bot"`
+		Bot   struct {
+			Commands []client.BotCommand `json:"commands"`
+		} `json:"bot"`
+	}
+	json.NewDecoder(resp.Body).Decode(&seen)
+	resp.Body.Close()
+	if !seen.IsBot || len(seen.Bot.Commands) != 1 || seen.Bot.Commands[0].Description != "فهرست" {
+		t.Fatalf("the bot as alice sees it: %+v", seen)
 	}
 	// A wrong token: 401, the same shape.
 	bad := srv.URL + "/bot" + itoa(b.ID) + ":AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/getMe"
@@ -315,5 +340,316 @@ func TestBotGroupPrivacy(t *testing.T) {
 	}
 	if _, err := bot.Send(tgbotapi.NewMessage(groupID, "still here?")); err == nil {
 		t.Fatal("a removed bot wrote to the group")
+	}
+}
+
+// TestBotFormattingAndKeyboards: parse_mode HTML and MarkdownV2 become
+// entities the user's client gets; an inline keyboard and a reply
+// keyboard travel with the message; editMessageReplyMarkup changes the
+// buttons; bad markup is refused with Telegram's wording.
+func TestBotFormattingAndKeyboards(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "fk_owner", "format_bot")
+	bot := botLib(t, srv.URL, b.Token)
+	alice, aliceU := newUser(t, srv.URL, "fk_alice")
+	dm, err := alice.CreateDirect(bg, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _ := connect(t, alice, nil)
+	if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: "s", Text: "/start"}); err != nil {
+		t.Fatal(err)
+	}
+	msg := tgbotapi.NewMessage(aliceU.ID, `<b>سفارش</b> شما <a href="https://shop.example.ir/o/7">#7</a> 📦 <code>ok</code>`)
+	msg.ParseMode = tgbotapi.ModeHTML
+	msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData("تایید", "confirm:7"),
+		tgbotapi.NewInlineKeyboardButtonURL("Track", "https://shop.example.ir/t/7")))
+	sent, err := bot.Send(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.Text != "سفارش شما #7 📦 ok" || len(sent.Entities) != 3 || sent.Entities[1].Type != "text_link" ||
+		sent.Entities[1].Offset != 10 || sent.Entities[2].Offset != 16 || sent.ReplyMarkup == nil ||
+		sent.ReplyMarkup.InlineKeyboard[0][0].CallbackData == nil || *sent.ReplyMarkup.InlineKeyboard[0][0].CallbackData != "confirm:7" {
+		t.Fatalf("sent: %q %+v %+v", sent.Text, sent.Entities, sent.ReplyMarkup)
+	}
+	ev := nextEvent(t, as, isMessage("سفارش شما #7 📦 ok"))
+	if len(ev.Entities) != 3 || ev.Entities[0].Type != "bold" || ev.Entities[0].Length != 5 || ev.Markup == nil ||
+		len(ev.Markup.InlineKeyboard[0]) != 2 || ev.Markup.InlineKeyboard[0][1].URL != "https://shop.example.ir/t/7" {
+		t.Fatalf("alice's event: %+v %+v", ev.Entities, ev.Markup)
+	}
+	// MarkdownV2, and a reply keyboard.
+	md := tgbotapi.NewMessage(aliceU.ID, `*bold* _italic_ and \.`)
+	md.ParseMode = tgbotapi.ModeMarkdownV2
+	md.ReplyMarkup = tgbotapi.NewReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButton("منو")))
+	sent2, err := bot.Send(md)
+	if err != nil || sent2.Text != "bold italic and ." || len(sent2.Entities) != 2 || sent2.ReplyMarkup != nil {
+		t.Fatalf("markdown: %+v %v", sent2, err)
+	}
+	ev = nextEvent(t, as, isMessage("bold italic and ."))
+	if ev.Markup == nil || len(ev.Markup.Keyboard) != 1 || ev.Markup.Keyboard[0][0].Text != "منو" {
+		t.Fatalf("reply keyboard: %+v", ev.Markup)
+	}
+	// New buttons for the first message.
+	edit := tgbotapi.NewEditMessageReplyMarkup(aliceU.ID, sent.MessageID, tgbotapi.NewInlineKeyboardMarkup(
+		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Done ✓", "done"))))
+	edited, err := bot.Send(edit)
+	if err != nil || edited.Text != sent.Text || len(edited.Entities) != 3 || *edited.ReplyMarkup.InlineKeyboard[0][0].CallbackData != "done" {
+		t.Fatalf("edit markup: %+v %v", edited, err)
+	}
+	ed := nextEvent(t, as, func(e client.Event) bool { return e.Type == "edit" })
+	if ed.Markup == nil || ed.Markup.InlineKeyboard[0][0].Text != "Done ✓" || len(ed.Entities) != 3 {
+		t.Fatalf("alice's edit: %+v", ed)
+	}
+	if _, err := bot.Send(edit); err == nil || !strings.Contains(err.Error(), "message is not modified") {
+		t.Fatalf("the same markup again: %v", err)
+	}
+	// Refusals, as Telegram words them.
+	bad := tgbotapi.NewMessage(aliceU.ID, "<b>open")
+	bad.ParseMode = tgbotapi.ModeHTML
+	if _, err := bot.Send(bad); err == nil || !strings.Contains(err.Error(), "can't parse entities") {
+		t.Fatalf("unclosed tag: %v", err)
+	}
+	esc := tgbotapi.NewMessage(aliceU.ID, "1.5")
+	esc.ParseMode = tgbotapi.ModeMarkdownV2
+	if _, err := bot.Send(esc); err == nil || !strings.Contains(err.Error(), "must be escaped") {
+		t.Fatalf("unescaped dot: %v", err)
+	}
+	long := tgbotapi.NewMessage(aliceU.ID, "x")
+	long.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData("x", strings.Repeat("d", 65))))
+	if _, err := bot.Send(long); err == nil {
+		t.Fatal("65 bytes of callback_data were taken")
+	}
+}
+
+// TestBotCallbackButton: a user presses an inline button; the bot (the
+// library, long polling) gets the callback_query with the message and the
+// data, answers it, and edits the message; the user's device gets the
+// answer. Buttons the message does not have, and answers to queries that
+// are not the bot's, are refused.
+func TestBotCallbackButton(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "cb_owner", "vote_bot")
+	bot := botLib(t, srv.URL, b.Token)
+	_, other := newBot(t, srv.URL, "cb_owner2", "other_bot")
+	otherBot := botLib(t, srv.URL, other.Token)
+	alice, aliceU := newUser(t, srv.URL, "cb_alice")
+	dm, err := alice.CreateDirect(bg, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _ := connect(t, alice, nil)
+	if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: "s", Text: "/vote"}); err != nil {
+		t.Fatal(err)
+	}
+	updates := bot.GetUpdatesChan(tgbotapi.UpdateConfig{Timeout: 1})
+	defer bot.StopReceivingUpdates()
+	wait := func() tgbotapi.Update {
+		t.Helper()
+		select {
+		case u := <-updates:
+			return u
+		case <-time.After(10 * time.Second):
+			t.Fatal("no update in 10 s")
+		}
+		return tgbotapi.Update{}
+	}
+	if u := wait(); u.Message == nil || u.Message.Text != "/vote" {
+		t.Fatalf("first update: %+v", u)
+	}
+	q := tgbotapi.NewMessage(aliceU.ID, "Tea or coffee?")
+	q.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData("چای", "tea"), tgbotapi.NewInlineKeyboardButtonData("Coffee", "coffee")))
+	sent, err := bot.Send(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, as, isMessage("Tea or coffee?"))
+	if _, err := alice.PressButton(bg, dm.ID, int64(sent.MessageID), "water"); !client.IsCode(err, "invalid_argument") {
+		t.Fatalf("a button the message does not have: %v", err)
+	}
+	query, err := alice.PressButton(bg, dm.ID, int64(sent.MessageID), "tea")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := wait()
+	cq := u.CallbackQuery
+	if cq == nil || cq.ID != query || cq.Data != "tea" || cq.From.ID != aliceU.ID || cq.Message == nil || cq.Message.MessageID != sent.MessageID {
+		t.Fatalf("callback query: %+v", u)
+	}
+	if _, err := otherBot.Request(tgbotapi.NewCallback(cq.ID, "not mine")); err == nil {
+		t.Fatal("another bot answered the query")
+	}
+	if _, err := bot.Request(tgbotapi.NewCallbackWithAlert(cq.ID, "چای ثبت شد")); err != nil {
+		t.Fatal(err)
+	}
+	ans := nextFrame(t, as, "callback_answer")
+	if ans.QueryID != query || ans.Text != "چای ثبت شد" || !ans.ShowAlert || ans.Seq != int64(sent.MessageID) || ans.ChatID != dm.ID {
+		t.Fatalf("alice's answer: %+v", ans)
+	}
+	edit := tgbotapi.NewEditMessageText(cq.Message.Chat.ID, cq.Message.MessageID, "You chose tea")
+	if _, err := bot.Send(edit); err != nil {
+		t.Fatal(err)
+	}
+	if ed := nextEvent(t, as, func(e client.Event) bool { return e.Type == "edit" }); ed.Text != "You chose tea" || ed.Markup != nil {
+		t.Fatalf("edited: %+v", ed)
+	}
+	// The keyboard went with the edit: the button no longer works.
+	if _, err := alice.PressButton(bg, dm.ID, int64(sent.MessageID), "tea"); !client.IsCode(err, "invalid_argument") {
+		t.Fatalf("a button of a removed keyboard: %v", err)
+	}
+}
+
+// TestBotWebhook: updates are POSTed to the bot's webhook with its secret
+// token; a failing webhook gets them again, with a growing delay, and
+// getWebhookInfo says why it failed; nothing is given twice once taken;
+// getUpdates is refused while a webhook is set; a webhook to an address
+// the operator has not allowed (here 127.0.0.2) is never dialled.
+func TestBotWebhook(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "wh_owner", "hook_bot")
+	bot := botLib(t, srv.URL, b.Token)
+	var fails atomic.Int32
+	fails.Store(2)
+	got := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != "s3cret_token-1" {
+			http.Error(w, "wrong secret", http.StatusForbidden)
+			return
+		}
+		if fails.Add(-1) >= 0 {
+			http.Error(w, "busy", http.StatusInternalServerError)
+			return
+		}
+		u, err := bot.HandleUpdate(r)
+		if err != nil || u.Message == nil {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		got <- u.Message.Text
+	}))
+	defer hook.Close()
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL + "/hook", "secret_token": "s3cret_token-1",
+		"max_connections": "5"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.GetUpdates(tgbotapi.UpdateConfig{}); err == nil || !strings.Contains(err.Error(), "webhook is active") {
+		t.Fatalf("getUpdates with a webhook: %v", err)
+	}
+	alice, _ := newUser(t, srv.URL, "wh_alice")
+	dm, err := alice.CreateDirect(bg, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: "w1", Text: "via webhook"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case text := <-got:
+		if text != "via webhook" {
+			t.Fatalf("webhook got %q", text)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook delivery in 30 s")
+	}
+	info, err := bot.GetWebhookInfo()
+	if err != nil || info.URL != hook.URL+"/hook" || info.MaxConnections != 5 || !strings.Contains(info.LastErrorMessage, "500") {
+		t.Fatalf("webhook info: %+v %v", info, err)
+	}
+	for _, text := range []string{"two", "three"} {
+		if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: text, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]int{}
+	for len(seen) < 2 {
+		select {
+		case text := <-got:
+			seen[text]++
+		case <-time.After(20 * time.Second):
+			t.Fatalf("webhook got %v", seen)
+		}
+	}
+	select {
+	case text := <-got:
+		t.Fatalf("delivered again: %q", text)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if seen["two"] != 1 || seen["three"] != 1 {
+		t.Fatalf("webhook got %v", seen)
+	}
+	if info, err := bot.GetWebhookInfo(); err != nil || info.PendingUpdateCount != 0 {
+		t.Fatalf("pending after delivery: %+v %v", info, err)
+	}
+	// An address that is not allowed.
+	_, port, _ := strings.Cut(strings.TrimPrefix(hook.URL, "http://"), ":")
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": "http://127.0.0.2:" + port + "/hook"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: "w4", Text: "internal?"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		info, err := bot.GetWebhookInfo()
+		if err == nil && strings.Contains(info.LastErrorMessage, "not allowed") && info.PendingUpdateCount == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhook to 127.0.0.2: %+v %v", info, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Back to polling: the undelivered update is there.
+	if _, err := bot.Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	ups, err := bot.GetUpdates(tgbotapi.UpdateConfig{})
+	if err != nil || len(ups) != 1 || ups[0].Message.Text != "internal?" {
+		t.Fatalf("after deleteWebhook: %+v %v", ups, err)
+	}
+	// Bad webhooks.
+	for _, url := range []string{"ftp://example.ir/x", "not a url", "http://user:pw@example.ir/"} {
+		if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": url}); err == nil {
+			t.Errorf("setWebhook %q was taken", url)
+		}
+	}
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL, "secret_token": "bad token!"}); err == nil {
+		t.Error("a secret token with a space was taken")
+	}
+}
+
+// TestBotSendLimits: like Telegram, a bot may send about one message a
+// second into a private chat (after a short burst): more gets 429 with
+// retry_after, as libraries expect.
+func TestBotSendLimits(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "rl_owner", "limit_bot")
+	alice, aliceU := newUser(t, srv.URL, "rl_alice")
+	if _, err := alice.CreateDirect(bg, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	base := srv.URL + "/bot" + b.Token + "/sendMessage"
+	body := `{"chat_id":` + itoa(aliceU.ID) + `,"text":"spam"}`
+	for i := range 5 {
+		if status, out := botCall(t, "POST", base, "application/json", body); status != 200 {
+			t.Fatalf("send %d: %d %v", i, status, out)
+		}
+	}
+	status, out := botCall(t, "POST", base, "application/json", body)
+	params, _ := out["parameters"].(map[string]any)
+	if status != 429 || out["error_code"] != float64(429) || params == nil || params["retry_after"].(float64) < 1 ||
+		!strings.HasPrefix(out["description"].(string), "Too Many Requests: retry after ") {
+		t.Fatalf("the sixth at once: %d %v", status, out)
+	}
+	// A failed send is not counted: a bad request does not use up the limit.
+	time.Sleep(1100 * time.Millisecond)
+	for range 3 {
+		botCall(t, "POST", base, "application/json", `{"chat_id":`+itoa(aliceU.ID)+`,"text":"x","reply_to_message_id":999}`)
+	}
+	if status, out := botCall(t, "POST", base, "application/json", body); status != 200 {
+		t.Fatalf("after a second, with failed sends between: %d %v", status, out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"regexp"
@@ -68,6 +69,10 @@ type serveConfig struct {
 	TurnSecret        string `toml:"turn_secret"`
 	TurnUserBandwidth int64  `toml:"turn_user_bandwidth"` // bytes/s relayed per user
 
+	// WebhookAllow lists address prefixes (CIDR) bots' webhooks may reach
+	// besides public addresses, comma-separated (e.g. "10.20.0.0/16").
+	WebhookAllow string `toml:"webhook_allow"`
+
 	SendLimit    int      `toml:"send_limit"`
 	MaxTextLen   int      `toml:"max_text_len"`
 	MaxGroupSize int      `toml:"max_group_size"`
@@ -118,6 +123,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.TurnURLs, "turn-urls", "", "STUN/TURN URLs given to clients, comma-separated (env CHAPAR_TURN_URLS; default: the built-in relay's)")
 	fs.StringVar(&fl.TurnSecret, "turn-secret", "", "TURN REST shared secret, as an external TURN server's static-auth-secret (env CHAPAR_TURN_SECRET; default: a random one kept in the database)")
 	fs.Int64Var(&fl.TurnUserBandwidth, "turn-user-bandwidth", cfg.TurnUserBandwidth, "bytes per second the relay carries for one user")
+	fs.StringVar(&fl.WebhookAllow, "webhook-allow", "", "address prefixes bots' webhooks may reach besides public ones, e.g. 10.20.0.0/16 (env CHAPAR_WEBHOOK_ALLOW)")
 	fs.IntVar(&fl.SendLimit, "send-limit", cfg.SendLimit, "messages one user may send per 10 s (0: no limit)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
@@ -143,7 +149,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		"CHAPAR_MEDIA_DIR": &cfg.MediaDir, "CHAPAR_S3": &cfg.S3,
 		"CHAPAR_DATABASE": &cfg.Database, "CHAPAR_NATS": &cfg.NATS, "CHAPAR_CLUSTER": &cfg.Cluster,
 		"CHAPAR_TURN_ADDR": &cfg.TurnAddr, "CHAPAR_TURN_PUBLIC_IP": &cfg.TurnPublicIP, "CHAPAR_TURN_URLS": &cfg.TurnURLs,
-		"CHAPAR_TURN_SECRET": &cfg.TurnSecret,
+		"CHAPAR_TURN_SECRET": &cfg.TurnSecret, "CHAPAR_WEBHOOK_ALLOW": &cfg.WebhookAllow,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
@@ -195,6 +201,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.TurnSecret = fl.TurnSecret
 		case "turn-user-bandwidth":
 			cfg.TurnUserBandwidth = fl.TurnUserBandwidth
+		case "webhook-allow":
+			cfg.WebhookAllow = fl.WebhookAllow
 		}
 	})
 	switch {
@@ -208,6 +216,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		return cfg, errors.New("max_file_size and upload_quota must be positive")
 	case cfg.TurnPublicIP != "" && net.ParseIP(cfg.TurnPublicIP).To4() == nil:
 		return cfg, errors.New("turn_public_ip must be an IPv4 address")
+	case badPrefixes(cfg.WebhookAllow) != nil:
+		return cfg, fmt.Errorf("webhook_allow: %w", badPrefixes(cfg.WebhookAllow))
 	case cfg.TurnUserBandwidth < 1:
 		return cfg, errors.New("turn_user_bandwidth must be positive")
 	case cfg.SendLimit < 0:
@@ -312,6 +322,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		be.close()
 		return err
 	}
+	bots := botapi.New(svc, h, log)
+	allow, _ := prefixes(cfg.WebhookAllow)
+	bots.StartWebhooks(ctx, botapi.Targets{Allow: allow})
 	ice, closeCalls, err := startCalls(ctx, cfg, st, svc, log, reg)
 	if err != nil {
 		be.close()
@@ -319,8 +332,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 	}
 	closeBackends := be.close
 	be.close = func() { closeCalls(); closeBackends() }
-	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms, ICE: ice,
-		Bots: botapi.New(svc, h, log)})
+	srv := api.New(svc, h, api.Options{Log: log, Registry: reg, Metrics: metrics, Web: web.Handler(), Media: ms, ICE: ice, Bots: bots})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -383,4 +395,22 @@ func serveDebug(addr string, log *slog.Logger) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		log.Warn("profiler", "err", err)
 	}
+}
+
+// prefixes reads a comma-separated list of CIDR prefixes.
+func prefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range splitList(list) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a prefix like 10.0.0.0/8", v)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func badPrefixes(list string) error {
+	_, err := prefixes(list)
+	return err
 }

@@ -65,6 +65,7 @@ func startServerAt(t testing.TB, dir, addr string) *testServer {
 	t.Helper()
 	cfg := defaultServeConfig()
 	cfg.Addr, cfg.Data, cfg.TurnAddr, cfg.TurnPublicIP = addr, dir, "127.0.0.1:0", "127.0.0.1"
+	cfg.WebhookAllow = "127.0.0.1/32" // the tests' webhook receivers
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &testServer{data: dir, cancel: cancel, done: make(chan error, 1), log: &logBuffer{}}

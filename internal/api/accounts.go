@@ -116,12 +116,35 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, sess domain.Sessio
 	if err == nil {
 		u, err = s.svc.User(r.Context(), id)
 	}
-	s.reply(w, http.StatusOK, s.userView(u, u.ID == sess.UserID), err)
+	s.replyUser(w, r, u, sess, err)
 }
 
 func (s *Server) userByUsername(w http.ResponseWriter, r *http.Request, sess domain.Session) {
 	u, err := s.svc.UserByUsername(r.Context(), r.PathValue("username"))
-	s.reply(w, http.StatusOK, s.userView(u, u.ID == sess.UserID), err)
+	s.replyUser(w, r, u, sess, err)
+}
+
+// replyUser answers with one user; a bot comes with what anyone may know
+// of it: its description and command menu.
+func (s *Server) replyUser(w http.ResponseWriter, r *http.Request, u domain.User, sess domain.Session, err error) {
+	v := s.userView(u, u.ID == sess.UserID)
+	if err == nil && u.IsBot {
+		var b domain.Bot
+		if b, err = s.svc.BotByID(r.Context(), u.ID); err == nil {
+			if b.Commands == nil {
+				b.Commands = []domain.BotCommand{}
+			}
+			v.Bot = &botInfo{Description: b.Description, ShortDescription: b.ShortDescription, Commands: b.Commands}
+		}
+	}
+	s.reply(w, http.StatusOK, v, err)
+}
+
+// botInfo is what anyone may know of a bot.
+type botInfo struct {
+	Description      string              `json:"description"`
+	ShortDescription string              `json:"short_description"`
+	Commands         []domain.BotCommand `json:"commands"`
 }
 
 func (s *Server) blocks(w http.ResponseWriter, r *http.Request, sess domain.Session) {

@@ -110,3 +110,21 @@ func (s *Server) updateBot(w http.ResponseWriter, r *http.Request, sess domain.S
 	}
 	s.reply(w, http.StatusOK, v, err)
 }
+
+// pressButton answers POST /v1/chats/{id}/messages/{seq}/callback
+// {"data"}: an inline button of a bot's message was pressed.
+func (s *Server) pressButton(w http.ResponseWriter, r *http.Request, sess domain.Session) {
+	var req struct {
+		Data string `json:"data"`
+	}
+	id, err := pathID(r, "id", "chat")
+	seq, err2 := pathID(r, "seq", "message")
+	if err = firstErr(err, err2); err == nil {
+		err = decode(w, r, &req)
+	}
+	var query string
+	if err == nil {
+		query, err = s.svc.PressButton(r.Context(), sess.UserID, id, seq, req.Data)
+	}
+	s.reply(w, http.StatusOK, map[string]string{"query_id": query}, err)
+}

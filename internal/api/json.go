@@ -118,6 +118,7 @@ type userView struct {
 	LastSeen    *time.Time `json:"last_seen,omitempty"`
 	Phone       string     `json:"phone,omitempty"`
 	CreatedAt   *time.Time `json:"created_at,omitempty"`
+	Bot         *botInfo   `json:"bot,omitempty"` // GET /v1/users/{id} of a bot
 }
 
 func (s *Server) userView(u domain.User, self bool) userView {

@@ -12,12 +12,13 @@ type sendBody struct {
 	Text     string          `json:"text"`
 	ReplyTo  int64           `json:"reply_to"`
 	Forward  *domain.Forward `json:"forward"`
-	Media    []string        `json:"media"` // file ids
+	Media    []string        `json:"media"`    // file ids
+	Entities []domain.Entity `json:"entities"` // formatting of text
 }
 
 func (b sendBody) request(chatID int64) domain.SendRequest {
 	return domain.SendRequest{ChatID: chatID, ClientID: b.ClientID, Text: b.Text, ReplyTo: b.ReplyTo, Forward: b.Forward,
-		Media: b.Media}
+		Media: b.Media, Rich: domain.Rich{Entities: b.Entities}}
 }
 
 type sendResult struct {
@@ -63,7 +64,8 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, sess domain.Ses
 
 func (s *Server) edit(w http.ResponseWriter, r *http.Request, sess domain.Session) {
 	var req struct {
-		Text string `json:"text"`
+		Text     string          `json:"text"`
+		Entities []domain.Entity `json:"entities"`
 	}
 	id, err := pathID(r, "id", "chat")
 	seq, err2 := pathID(r, "seq", "message")
@@ -72,7 +74,7 @@ func (s *Server) edit(w http.ResponseWriter, r *http.Request, sess domain.Sessio
 	}
 	var ev domain.Event
 	if err == nil {
-		ev, err = s.svc.Edit(r.Context(), sess.UserID, id, seq, req.Text)
+		ev, err = s.svc.Edit(r.Context(), sess.UserID, id, seq, req.Text, domain.Rich{Entities: req.Entities})
 	}
 	s.reply(w, http.StatusOK, ev, err)
 }

@@ -145,6 +145,7 @@ func (s *Server) routes(web http.Handler) {
 	m.HandleFunc("GET /v1/chats/{id}/messages", s.authed(s.history))
 	m.HandleFunc("PATCH /v1/chats/{id}/messages/{seq}", s.authed(s.edit))
 	m.HandleFunc("DELETE /v1/chats/{id}/messages/{seq}", s.authed(s.deleteMessage))
+	m.HandleFunc("POST /v1/chats/{id}/messages/{seq}/callback", s.authed(s.pressButton))
 	m.HandleFunc("POST /v1/chats/{id}/read", s.authed(s.markRead))
 	m.HandleFunc("POST /v1/chats/{id}/typing", s.authed(s.typing))
 	m.HandleFunc("GET /v1/calls/ice-servers", s.authed(s.iceServers))

@@ -104,6 +104,7 @@ type clientFrame struct {
 	ReplyTo  int64           `json:"reply_to,omitempty"`
 	Forward  *domain.Forward `json:"forward,omitempty"`
 	Media    []string        `json:"media,omitempty"`
+	Entities []domain.Entity `json:"entities,omitempty"`
 	// Calls (docs/API.md "Calls").
 	CallID string          `json:"call_id,omitempty"`
 	Video  bool            `json:"video,omitempty"`
@@ -136,7 +137,7 @@ func (c *socketClient) OnMessage(_ *ws.Conn, data []byte) {
 	switch f.Type {
 	case "send":
 		ev, dup, err := c.s.svc.Send(ctx, c.sess.UserID, sendBody{ClientID: f.ClientID, Text: f.Text, ReplyTo: f.ReplyTo, Forward: f.Forward,
-			Media: f.Media}.request(f.ChatID))
+			Media: f.Media, Entities: f.Entities}.request(f.ChatID))
 		if err != nil {
 			c.sendError(f.ID, err)
 			return

@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
 
 	"github.com/chapar/chapar/internal/domain"
 )
@@ -19,6 +22,7 @@ func init() {
 	register("forwardMessage", (*Server).forwardMessage)
 	register("copyMessage", (*Server).copyMessage)
 	register("editMessageText", (*Server).editMessageText)
+	register("editMessageReplyMarkup", (*Server).editMessageReplyMarkup)
 	register("deleteMessage", (*Server).deleteMessage)
 	register("sendChatAction", (*Server).sendChatAction)
 	register("getChat", (*Server).getChat)
@@ -31,6 +35,7 @@ func init() {
 	register("getMyDescription", (*Server).getMyDescription)
 	register("setMyShortDescription", (*Server).setMyShortDescription)
 	register("getMyShortDescription", (*Server).getMyShortDescription)
+	register("answerCallbackQuery", (*Server).answerCallbackQuery)
 	register("getWebhookInfo", (*Server).getWebhookInfo)
 	register("deleteWebhook", (*Server).deleteWebhook)
 }
@@ -76,8 +81,19 @@ func (s *Server) send(ctx context.Context, bot domain.Bot, p params, r domain.Se
 	if r.ReplyTo, err = replyTo(p); err != nil {
 		return nil, err
 	}
+	cs, err := v.chatSummary(chatID)
+	if err != nil {
+		return nil, badRequest("chat not found")
+	}
+	undo, wait := s.limits.allow(bot.UserID, chatID, cs.Type != domain.ChatDirect, time.Now())
+	if undo == nil {
+		return nil, &rateLimited{apiError{429, fmt.Sprintf("Too Many Requests: retry after %d", wait)}, wait}
+	}
 	r.ChatID, r.ClientID = chatID, clientID()
 	ev, _, err := s.svc.Send(ctx, bot.UserID, r)
+	if err != nil {
+		undo()
+	}
 	if domain.IsKind(err, domain.KindInvalid) && r.ReplyTo > 0 {
 		if _, merr := s.svc.Message(ctx, bot.UserID, chatID, r.ReplyTo); merr != nil {
 			return nil, badRequest("message to be replied not found")
@@ -90,14 +106,14 @@ func (s *Server) send(ctx context.Context, bot domain.Bot, p params, r domain.Se
 }
 
 func (s *Server) sendMessage(ctx context.Context, bot domain.Bot, p params) (any, error) {
-	text, err := p.str("text")
+	text, rich, err := richText(p, "text", "entities")
 	if err != nil {
 		return nil, err
 	}
 	if text == "" {
 		return nil, badRequest("message text is empty")
 	}
-	return s.send(ctx, bot, p, domain.SendRequest{Text: text})
+	return s.send(ctx, bot, p, domain.SendRequest{Text: text, Rich: rich})
 }
 
 // fromMessage reads from_chat_id and message_id.
@@ -187,21 +203,49 @@ func (s *Server) editMessageText(ctx context.Context, bot domain.Bot, p params) 
 	if err != nil {
 		return nil, err
 	}
-	text, err := p.str("text")
+	text, rich, err := richText(p, "text", "entities")
 	if err != nil {
 		return nil, err
 	}
 	if text == "" {
 		return nil, badRequest("message text is empty")
 	}
+	return s.edit(ctx, v, bot, chatID, seq, func(domain.Event) (string, domain.Rich) { return text, rich })
+}
+
+// editMessageReplyMarkup changes only a message's inline keyboard.
+func (s *Server) editMessageReplyMarkup(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	if p.has("inline_message_id") {
+		return nil, badRequest("inline messages are not supported")
+	}
+	v, chatID, seq, err := s.target(ctx, bot, p)
+	if err != nil {
+		return nil, err
+	}
+	markup, err := replyMarkup(p)
+	if err != nil {
+		return nil, err
+	}
+	if markup != nil && markup.InlineKeyboard == nil {
+		return nil, badRequest("reply markup must be an inline keyboard")
+	}
+	return s.edit(ctx, v, bot, chatID, seq, func(orig domain.Event) (string, domain.Rich) {
+		return orig.Text, domain.Rich{Entities: orig.Entities, Markup: markup}
+	})
+}
+
+// edit changes one of the bot's messages to what change makes of it.
+func (s *Server) edit(ctx context.Context, v *view, bot domain.Bot, chatID, seq int64,
+	change func(orig domain.Event) (string, domain.Rich)) (any, error) {
 	orig, err := s.svc.Message(ctx, bot.UserID, chatID, seq)
 	if err != nil {
 		return nil, badRequest("message to edit not found")
 	}
-	if orig.Text == text {
+	text, rich := change(orig)
+	if orig.Text == text && jsonEqual(orig.Entities, rich.Entities) && jsonEqual(orig.Markup, rich.Markup) {
 		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 	}
-	if _, err := s.svc.Edit(ctx, bot.UserID, chatID, seq, text); err != nil {
+	if _, err := s.svc.Edit(ctx, bot.UserID, chatID, seq, text, rich); err != nil {
 		if domain.IsKind(err, domain.KindForbidden) {
 			return nil, badRequest("message can't be edited")
 		}
@@ -212,6 +256,12 @@ func (s *Server) editMessageText(ctx context.Context, bot domain.Bot, p params) 
 		return nil, err
 	}
 	return v.message(ev, true)
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
 }
 
 func (s *Server) deleteMessage(ctx context.Context, bot domain.Bot, p params) (any, error) {
@@ -347,20 +397,23 @@ func (s *Server) getMyShortDescription(_ context.Context, bot domain.Bot, _ para
 	return map[string]string{"short_description": bot.ShortDescription}, nil
 }
 
-// Webhooks are not there yet: getWebhookInfo says none is set, and
-// deleteWebhook (which libraries call before polling) succeeds.
-func (s *Server) getWebhookInfo(context.Context, domain.Bot, params) (any, error) {
-	return map[string]any{"url": "", "has_custom_certificate": false, "pending_update_count": 0}, nil
-}
-
-func (s *Server) deleteWebhook(ctx context.Context, bot domain.Bot, p params) (any, error) {
-	drop, err := p.bool("drop_pending_updates")
-	if err != nil || !drop {
-		return true, err
+func (s *Server) answerCallbackQuery(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	var a domain.CallbackAnswer
+	var err error
+	if a.QueryID, err = p.need("callback_query_id"); err != nil {
+		return nil, err
 	}
-	last, err := s.svc.LastPos(ctx)
-	if err == nil {
-		err = s.svc.ConfirmUpdates(ctx, bot.UserID, last+1, nil)
+	if a.Text, err = p.str("text"); err != nil {
+		return nil, err
 	}
-	return true, err
+	if a.ShowAlert, err = p.bool("show_alert"); err != nil {
+		return nil, err
+	}
+	if a.URL, err = p.str("url"); err != nil {
+		return nil, err
+	}
+	if err := s.svc.AnswerCallback(ctx, bot.UserID, a); err != nil {
+		return nil, err
+	}
+	return true, nil
 }

@@ -51,17 +51,26 @@ func publicChatID(chatID int64) int64 { return -bigChatBase - chatID }
 
 // Message is Telegram's Message.
 type Message struct {
-	MessageID      int64    `json:"message_id"`
-	From           *User    `json:"from,omitempty"`
-	SenderChat     *Chat    `json:"sender_chat,omitempty"`
-	Date           int64    `json:"date"`
-	Chat           Chat     `json:"chat"`
-	ReplyToMessage *Message `json:"reply_to_message,omitempty"`
-	EditDate       int64    `json:"edit_date,omitempty"`
-	Text           string   `json:"text,omitempty"`
-	Caption        string   `json:"caption,omitempty"`
-	NewChatMembers []User   `json:"new_chat_members,omitempty"`
-	LeftChatMember *User    `json:"left_chat_member,omitempty"`
+	MessageID       int64         `json:"message_id"`
+	From            *User         `json:"from,omitempty"`
+	SenderChat      *Chat         `json:"sender_chat,omitempty"`
+	Date            int64         `json:"date"`
+	Chat            Chat          `json:"chat"`
+	ReplyToMessage  *Message      `json:"reply_to_message,omitempty"`
+	EditDate        int64         `json:"edit_date,omitempty"`
+	Text            string        `json:"text,omitempty"`
+	Entities        []entityJSON  `json:"entities,omitempty"`
+	Caption         string        `json:"caption,omitempty"`
+	CaptionEntities []entityJSON  `json:"caption_entities,omitempty"`
+	ReplyMarkup     *inlineMarkup `json:"reply_markup,omitempty"`
+	NewChatMembers  []User        `json:"new_chat_members,omitempty"`
+	LeftChatMember  *User         `json:"left_chat_member,omitempty"`
+}
+
+// inlineMarkup is a message's inline keyboard, as Message.reply_markup
+// shows it (other keyboards are not part of the message).
+type inlineMarkup struct {
+	InlineKeyboard [][]domain.InlineButton `json:"inline_keyboard"`
 }
 
 // view turns chapar's chats, users and events into Telegram's objects for
@@ -127,12 +136,16 @@ func (v *view) message(ev domain.Event, withReply bool) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{MessageID: ev.Seq, Date: ev.Date.Unix(), Chat: ch, Text: ev.Text}
+	m := &Message{MessageID: ev.Seq, Date: ev.Date.Unix(), Chat: ch, Text: ev.Text, Entities: v.entities(ev.Entities)}
+	if ev.Markup != nil && len(ev.Markup.InlineKeyboard) > 0 {
+		m.ReplyMarkup = &inlineMarkup{InlineKeyboard: ev.Markup.InlineKeyboard}
+	}
 	if ev.EditedAt != nil {
 		m.EditDate = ev.EditedAt.Unix()
 	}
 	if len(ev.Media) > 0 {
 		m.Text, m.Caption = "", ev.Text
+		m.Entities, m.CaptionEntities = nil, m.Entities
 	}
 	if ev.ActorID != 0 {
 		u, err := v.user(ev.ActorID)

@@ -31,6 +31,9 @@ type Server struct {
 
 	pollMu sync.Mutex
 	polls  map[int64]*poll // each bot's getUpdates in progress
+
+	webhooks *Webhooks // delivery on this node, if started
+	limits   sendLimits
 }
 
 // New makes a Server.

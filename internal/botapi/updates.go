@@ -3,6 +3,7 @@ package botapi
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,8 +22,19 @@ type Update struct {
 	EditedMessage     *Message           `json:"edited_message,omitempty"`
 	ChannelPost       *Message           `json:"channel_post,omitempty"`
 	EditedChannelPost *Message           `json:"edited_channel_post,omitempty"`
+	CallbackQuery     *CallbackQuery     `json:"callback_query,omitempty"`
 	MyChatMember      *ChatMemberUpdated `json:"my_chat_member,omitempty"`
 	ChatMember        *ChatMemberUpdated `json:"chat_member,omitempty"`
+}
+
+// CallbackQuery is Telegram's CallbackQuery: a user pressed an inline
+// button of the bot's message.
+type CallbackQuery struct {
+	ID           string   `json:"id"`
+	From         User     `json:"from"`
+	Message      *Message `json:"message,omitempty"`
+	ChatInstance string   `json:"chat_instance"`
+	Data         string   `json:"data,omitempty"`
 }
 
 // kind is the update's type, as allowed_updates names it.
@@ -36,6 +48,8 @@ func (u *Update) kind() string {
 		return "channel_post"
 	case u.EditedChannelPost != nil:
 		return "edited_channel_post"
+	case u.CallbackQuery != nil:
+		return "callback_query"
 	case u.MyChatMember != nil:
 		return "my_chat_member"
 	case u.ChatMember != nil:
@@ -104,9 +118,9 @@ func (v *view) update(ev domain.Event, bot domain.Bot) (*Update, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.Text, m.EditDate = ev.Text, ev.Date.Unix()
+		m.Text, m.Entities, m.EditDate = ev.Text, v.entities(ev.Entities), ev.Date.Unix()
 		if len(orig.Media) > 0 {
-			m.Text, m.Caption = "", ev.Text
+			m.Text, m.Caption, m.Entities, m.CaptionEntities = "", ev.Text, nil, m.Entities
 		}
 		if m.Chat.Type == "channel" {
 			u.EditedChannelPost = m
@@ -131,6 +145,17 @@ func (v *view) update(ev domain.Event, bot domain.Bot) (*Update, error) {
 		} else {
 			u.ChatMember = cmu
 		}
+	case domain.EvCallback:
+		from, err := v.user(ev.ActorID)
+		if err != nil {
+			return nil, err
+		}
+		cq := &CallbackQuery{ID: strconv.FormatInt(ev.Pos, 10), From: userOf(from),
+			ChatInstance: strconv.FormatInt(ev.ChatID, 10), Data: ev.Text}
+		if m, err := v.s.svc.Message(v.ctx, v.botID, ev.ChatID, ev.Target); err == nil {
+			cq.Message, _ = v.message(m, false)
+		}
+		u.CallbackQuery = cq
 	default:
 		return nil, nil
 	}
@@ -260,6 +285,9 @@ func init() {
 // getUpdates: offset, limit (1–100), timeout (seconds of long polling),
 // allowed_updates.
 func (s *Server) getUpdates(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	if bot.Webhook.URL != "" {
+		return nil, &apiError{409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
+	}
 	offset, err := p.int("offset", 0)
 	if err != nil {
 		return nil, err
@@ -325,9 +353,9 @@ func (s *Server) getUpdates(ctx context.Context, bot domain.Bot, p params) (any,
 		case <-me.stop:
 			t.Stop()
 			return nil, &apiError{409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}
-		case <-ctx.Done():
+		case <-ctx.Done(): // the bot went away, or the server is stopping
 			t.Stop()
-			return nil, ctx.Err()
+			return []Update{}, nil
 		}
 	}
 }

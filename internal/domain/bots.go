@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,17 @@ type Bot struct {
 	// lower positions are not given again.
 	UpdateOffset   int64
 	AllowedUpdates []string // as getUpdates or setWebhook last set them; empty: the default set
+	Webhook        Webhook
 	CreatedAt      time.Time
+}
+
+// Webhook is where a bot's updates are POSTed, if URL is set.
+type Webhook struct {
+	URL            string
+	SecretToken    string // sent back in X-Telegram-Bot-Api-Secret-Token
+	MaxConnections int    // updates posted at once
+	LastErrorAt    time.Time
+	LastError      string
 }
 
 // BotCommand is one entry of a bot's command menu.
@@ -55,6 +66,21 @@ type BotStore interface {
 	// ConfirmUpdates raises the bot's update offset to offset (never
 	// lowers it) and keeps allowed (nil: unchanged).
 	ConfirmUpdates(ctx context.Context, botID, offset int64, allowed []string) error
+	// SetWebhook sets (URL set) or removes a bot's webhook, clearing its
+	// last error, and keeps allowed (nil: unchanged).
+	SetWebhook(ctx context.Context, botID int64, w Webhook, allowed []string) error
+	// WebhookFailed records a delivery's failure.
+	WebhookFailed(ctx context.Context, botID int64, at time.Time, msg string) error
+	// WebhookBots lists the bots that have a webhook.
+	WebhookBots(ctx context.Context) ([]Bot, error)
+	// LeaseWebhook gives node the delivery of a bot's updates until until,
+	// if no other node holds it (its lease ended at now).
+	LeaseWebhook(ctx context.Context, botID int64, node string, until, now time.Time) (bool, error)
+	// AppendPrivate stores a private event (ev.ForUser set) in ev.ChatID's
+	// log of private events and publishes it to that user alone.
+	AppendPrivate(ctx context.Context, ev Event) (Event, error)
+	// PrivateEvent returns one of a user's private events, or KindNotFound.
+	PrivateEvent(ctx context.Context, userID, pos int64) (Event, error)
 }
 
 // Bot limits.
@@ -242,4 +268,122 @@ func (s *Service) BotChatWith(ctx context.Context, botID, userID int64) (ChatSum
 		return ChatSummary{}, err
 	}
 	return s.store.ChatSummary(ctx, c.ID, botID)
+}
+
+// EvCallback is a private event for a bot: a user pressed one of its
+// message's inline buttons (Target: the message's seq, Text: the
+// button's callback data, ActorID: the user).
+const EvCallback = "callback_query"
+
+// SigFrame carries a frame to one user's devices (Signal.Frame), such as
+// a bot's answer to a pressed button.
+const SigFrame SignalKind = 101
+
+// PressButton sends the callback data of an inline button of a bot's
+// message to that bot, and returns the query's id (the bot answers it with
+// answerCallbackQuery; the answer reaches the user's devices as a
+// callback_answer frame).
+func (s *Service) PressButton(ctx context.Context, userID, chatID, seq int64, data string) (string, error) {
+	if err := s.limit(s.signalLimit, userID); err != nil {
+		return "", err
+	}
+	m, err := s.readableMessage(ctx, userID, chatID, seq)
+	if err != nil {
+		return "", err
+	}
+	found := false
+	if m.Markup != nil && data != "" {
+		for _, row := range m.Markup.InlineKeyboard {
+			for _, b := range row {
+				found = found || b.CallbackData == data
+			}
+		}
+	}
+	if !found {
+		return "", Invalid("data", "the message has no such button")
+	}
+	bot, err := s.store.UserByID(ctx, m.ActorID)
+	if err != nil || !bot.IsBot {
+		return "", Invalid("data", "the message has no such button")
+	}
+	ev, err := s.store.AppendPrivate(ctx, Event{ChatID: chatID, Type: EvCallback, ForUser: bot.ID, ActorID: userID,
+		Target: seq, Text: data})
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(ev.Pos, 10), nil
+}
+
+// CallbackQuery returns a query a user sent the bot.
+func (s *Service) CallbackQuery(ctx context.Context, botID int64, queryID string) (Event, error) {
+	pos, err := strconv.ParseInt(queryID, 10, 64)
+	var ev Event
+	if err == nil {
+		ev, err = s.store.PrivateEvent(ctx, botID, pos)
+	}
+	if err != nil || ev.Type != EvCallback {
+		return Event{}, Invalid("callback_query_id", "query is too old and response timeout expired or query ID is invalid")
+	}
+	return ev, nil
+}
+
+// CallbackAnswer is a bot's answer to a pressed button: a notice, or an
+// alert, or a URL to open.
+type CallbackAnswer struct {
+	QueryID   string `json:"query_id"`
+	ChatID    int64  `json:"chat_id"`
+	Seq       int64  `json:"seq"`
+	Text      string `json:"text,omitempty"`
+	ShowAlert bool   `json:"show_alert,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+// AnswerCallback sends a bot's answer to the devices of the user who
+// pressed the button.
+func (s *Service) AnswerCallback(ctx context.Context, botID int64, a CallbackAnswer) error {
+	ev, err := s.CallbackQuery(ctx, botID, a.QueryID)
+	if err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(a.Text) > 200 {
+		return Invalid("text", "at most 200 characters")
+	}
+	if a.URL != "" && !linkURL(a.URL) {
+		return Invalid("url", "must be an http, https or tg URL")
+	}
+	a.ChatID, a.Seq = ev.ChatID, ev.Target
+	frame, err := json.Marshal(struct {
+		Type string `json:"type"`
+		CallbackAnswer
+	}{"callback_answer", a})
+	if err != nil {
+		return err
+	}
+	s.notify.Notify(Signal{Kind: SigFrame, UserID: ev.ActorID, Frame: frame})
+	return nil
+}
+
+// BotByID returns a bot (for the Bot API, which has authenticated it).
+func (s *Service) BotByID(ctx context.Context, botID int64) (Bot, error) {
+	return s.store.Bot(ctx, botID)
+}
+
+// SetWebhook sets or removes a bot's webhook.
+func (s *Service) SetWebhook(ctx context.Context, botID int64, w Webhook, allowed []string) error {
+	return s.store.SetWebhook(ctx, botID, w, allowed)
+}
+
+// WebhookFailed records why a delivery failed (getWebhookInfo shows it).
+func (s *Service) WebhookFailed(ctx context.Context, botID int64, msg string) {
+	if err := s.store.WebhookFailed(ctx, botID, s.now().UTC(), msg); err != nil {
+		s.log.Warn("webhook error", "bot", botID, "err", err)
+	}
+}
+
+// WebhookBots lists the bots with webhooks.
+func (s *Service) WebhookBots(ctx context.Context) ([]Bot, error) { return s.store.WebhookBots(ctx) }
+
+// LeaseWebhook claims the delivery of a bot's updates for a node.
+func (s *Service) LeaseWebhook(ctx context.Context, botID int64, node string, until time.Time) (bool, error) {
+	return s.store.LeaseWebhook(ctx, botID, node, until, s.now())
 }

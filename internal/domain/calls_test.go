@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -121,5 +122,32 @@ func TestCallsTimeOut(t *testing.T) {
 	// Both are free again.
 	if _, err := svc.StartCall(ctx, b.User.ID, "conn-b", dm.ID, false, "v=0"); err != nil {
 		t.Fatalf("after the sweep: %v", err)
+	}
+}
+
+// TestRichChecks: entities must lie in the text; only bots send keyboards.
+func TestRichChecks(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.user(t, "rich_a"), e.user(t, "rich_b")
+	dm, _, err := e.svc.CreateDirect(ctx, a.ID, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(r domain.Rich) error {
+		_, _, err := e.svc.Send(ctx, a.ID, domain.SendRequest{ChatID: dm.ID, ClientID: fmt.Sprint(time.Now().UnixNano()), Text: "سلام 👋", Rich: r})
+		return err
+	}
+	if err := send(domain.Rich{Entities: []domain.Entity{{Type: "bold", Offset: 0, Length: 7}}}); err != nil {
+		t.Fatalf("bold over the whole text (7 UTF-16 units): %v", err)
+	}
+	for name, r := range map[string]domain.Rich{
+		"past the end":       {Entities: []domain.Entity{{Type: "bold", Offset: 0, Length: 8}}},
+		"unknown type":       {Entities: []domain.Entity{{Type: "blink", Offset: 0, Length: 1}}},
+		"javascript link":    {Entities: []domain.Entity{{Type: "text_link", Offset: 0, Length: 1, URL: "javascript:alert(1)"}}},
+		"a person's buttons": {Markup: &domain.Markup{InlineKeyboard: [][]domain.InlineButton{{{Text: "x", CallbackData: "y"}}}}},
+	} {
+		if err := send(r); domain.KindOf(err) != domain.KindInvalid {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -282,13 +282,13 @@ func TestMessagesRules(t *testing.T) {
 	}
 	_, err = send(c.ID, dm.ID, "x", "intruder")
 	wantKind(t, err, domain.KindNotFound)
-	_, err = e.svc.Edit(ctx, b.ID, dm.ID, m.Seq, "not mine")
+	_, err = e.svc.Edit(ctx, b.ID, dm.ID, m.Seq, "not mine", domain.Rich{})
 	wantKind(t, err, domain.KindForbidden)
-	if _, err := e.svc.Edit(ctx, a.ID, dm.ID, m.Seq, "edited"); err != nil {
+	if _, err := e.svc.Edit(ctx, a.ID, dm.ID, m.Seq, "edited", domain.Rich{}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Add(49 * time.Hour)
-	_, err = e.svc.Edit(ctx, a.ID, dm.ID, m.Seq, "too late")
+	_, err = e.svc.Edit(ctx, a.ID, dm.ID, m.Seq, "too late", domain.Rich{})
 	wantKind(t, err, domain.KindForbidden)
 	_, err = e.svc.Delete(ctx, b.ID, dm.ID, m.Seq)
 	wantKind(t, err, domain.KindForbidden)

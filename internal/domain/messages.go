@@ -14,6 +14,7 @@ type SendRequest struct {
 	ReplyTo  int64
 	Forward  *Forward // copy this message instead of Text
 	Media    []string // files to attach (ids of finished uploads); Text is then the caption
+	Rich     Rich     // formatting; a keyboard only from a bot
 }
 
 // MaxAlbum is the most files one message carries.
@@ -63,6 +64,12 @@ func (s *Service) Send(ctx context.Context, userID int64, r SendRequest) (Event,
 	}
 	if len(nm.Media) > 0 {
 		nm.Need |= RightSendMedia
+	}
+	if r.Forward == nil {
+		if err := s.checkRich(ctx, userID, r.Text, r.Rich); err != nil {
+			return Event{}, false, err
+		}
+		nm.Rich = r.Rich
 	}
 	// Membership, rights and blocks are checked by the store inside the
 	// transaction, with no extra read on this path.
@@ -199,9 +206,13 @@ func (s *Service) History(ctx context.Context, userID, chatID, before, after int
 	return s.store.History(ctx, chatID, before, after, limit)
 }
 
-// Edit changes the text of the caller's own message.
-func (s *Service) Edit(ctx context.Context, userID, chatID, seq int64, text string) (Event, error) {
+// Edit changes the text of the caller's own message, and its formatting
+// and keyboard to rich's.
+func (s *Service) Edit(ctx context.Context, userID, chatID, seq int64, text string, rich Rich) (Event, error) {
 	if err := validText("text", text, 1, s.cfg.MaxTextLen); err != nil {
+		return Event{}, err
+	}
+	if err := s.checkRich(ctx, userID, text, rich); err != nil {
 		return Event{}, err
 	}
 	m, err := s.readableMessage(ctx, userID, chatID, seq)
@@ -221,7 +232,7 @@ func (s *Service) Edit(ctx context.Context, userID, chatID, seq int64, text stri
 	case s.now().Sub(m.Date) > s.cfg.EditWindow:
 		return Event{}, Errorf(KindForbidden, "messages can only be edited for %s", s.cfg.EditWindow)
 	}
-	return s.store.EditMessage(ctx, chatID, seq, userID, text)
+	return s.store.EditMessage(ctx, chatID, seq, userID, text, rich)
 }
 
 // Delete deletes a message for everyone: one's own, or anyone's for group

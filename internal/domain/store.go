@@ -84,6 +84,7 @@ type NewMessage struct {
 	Forward  *Forward
 	Media    []Media     // Text is then the caption (may be empty)
 	Call     *CallRecord // a call's record: the event is a "call", not a "message"
+	Rich     Rich        // formatting and a bot's keyboard
 	// Need are the rights sending this takes (RightPost, with RightSendMedia
 	// for media); the store checks them with RightsIn inside its
 	// transaction, failing with KindForbidden. Zero checks nothing more
@@ -122,7 +123,8 @@ type ChatStore interface {
 	AppendMessage(ctx context.Context, m NewMessage) (ev Event, duplicate bool, err error)
 	// EditMessage sets a message's text and appends an edit event
 	// (logged in the admin log if the actor is not the sender).
-	EditMessage(ctx context.Context, chatID, seq, actorID int64, text string) (Event, error)
+	// The message's formatting and keyboard become rich's.
+	EditMessage(ctx context.Context, chatID, seq, actorID int64, text string, rich Rich) (Event, error)
 	// DeleteMessage clears a message and appends a delete event (logged
 	// in the admin log if the actor is not the sender).
 	DeleteMessage(ctx context.Context, chatID, seq, actorID int64) (Event, error)

@@ -137,11 +137,13 @@ type Event struct {
 	Role     Role        `json:"role,omitempty"`
 	EditedAt *time.Time  `json:"edited_at,omitempty"`
 	Deleted  bool        `json:"deleted,omitempty"`
-	Rights   Rights      `json:"rights,omitempty"` // role_changed: an admin's rights; restricted: what was denied
-	Until    *time.Time  `json:"until,omitempty"`  // restricted, member_removed (a ban): when it ends
-	Views    int         `json:"views,omitempty"`  // channel posts: how many users viewed it (at read time)
-	Media    []Media     `json:"media,omitempty"`  // messages: attached files (an album holds up to 10)
-	Call     *CallRecord `json:"call,omitempty"`   // call events: how the call went
+	Rights   Rights      `json:"rights,omitempty"`       // role_changed: an admin's rights; restricted: what was denied
+	Until    *time.Time  `json:"until,omitempty"`        // restricted, member_removed (a ban): when it ends
+	Views    int         `json:"views,omitempty"`        // channel posts: how many users viewed it (at read time)
+	Media    []Media     `json:"media,omitempty"`        // messages: attached files (an album holds up to 10)
+	Call     *CallRecord `json:"call,omitempty"`         // call events: how the call went
+	Entities []Entity    `json:"entities,omitempty"`     // the text's formatting (domain/rich.go)
+	Markup   *Markup     `json:"reply_markup,omitempty"` // a bot's keyboard
 	// ForUser marks a private event: it concerns one user and reaches only
 	// their devices (joining or leaving a channel, reads in large chats).
 	// A private event has a pos but no seq.

@@ -288,7 +288,7 @@ func (h *Hub) Signal(s domain.Signal) {
 		for _, id := range s.ChatIDs {
 			h.deliver(id, 0, frame, s.UserID)
 		}
-	case domain.SigCall:
+	case domain.SigCall, domain.SigFrame:
 		for _, c := range h.userConns(s.UserID) {
 			if s.Conn == "" || connID(c.sub) == s.Conn {
 				c.sub.Push(0, s.Frame)

@@ -14,9 +14,11 @@
 //   panels.js        chat info, new group or channel, settings, forward picker
 //   admin.js         managing a group or channel: settings, links, requests, members, log
 //   calls.js         voice and video calls: WebRTC, the call screen, call records
+//   rich.js          formatted text (entities): bold, links, code, spoilers, quotes…
+//   bots.js          bots: inline and reply keyboards, commands, Start, My bots
 import { render } from "./vendor/preact.module.js";
 import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
-import { html } from "./ui.js";
+import { html, Notices, toast } from "./ui.js";
 import { t, applyLang, lang, fmtNumber, isolate } from "./i18n.js";
 import { api, store, Stream } from "./net.js";
 import { SignIn } from "./signin.js";
@@ -26,6 +28,8 @@ import { InviteView } from "./channel.js";
 import { ChatInfo, NewChat, Settings, ForwardPicker } from "./panels.js";
 import { AdminPanel } from "./admin.js";
 import { Calls, CallScreen } from "./calls.js";
+import { callbackAnswer } from "./bots.js";
+import { commandEntities } from "./rich.js";
 
 applyLang();
 
@@ -48,9 +52,19 @@ function mergeBySeq(list, evs) {
 }
 
 // applyChange applies an edit or delete event to the message it targets.
+// An edit carries the message's new formatting and keyboard (an edit
+// without reply_markup takes a bot's buttons away).
 function applyChange(list, ev) {
   return list.map((m) => m.seq !== ev.target ? m
-    : ev.type === "edit" ? { ...m, text: ev.text, edited_at: ev.date } : { ...m, text: "", deleted: true });
+    : ev.type === "edit" ? { ...m, text: ev.text, entities: ev.entities, reply_markup: ev.reply_markup, edited_at: ev.date }
+    : { ...m, text: "", entities: undefined, reply_markup: undefined, deleted: true });
+}
+
+// withCommands adds the bot commands in a text to a message's fields, as
+// bot_command entities (bots know commands by them).
+function withCommands(fields, text) {
+  const entities = commandEntities(text);
+  return entities.length ? { ...fields, entities } : fields;
 }
 
 function chatFromHash() {
@@ -257,6 +271,7 @@ function App() {
       },
       presence: (f) => setUsers((us) => (us[f.user_id] ? { ...us, [f.user_id]: { ...us[f.user_id], online: f.online, last_seen: f.last_seen } } : us)),
       call: (f) => { if (calls.current) calls.current.frame(f); },
+      callbackAnswer,
     });
     stream.current = s;
     const cs = new Calls(s, setCall, (id) => needUsers([id]));
@@ -394,6 +409,36 @@ function App() {
     open(c.id);
   };
 
+  // Links in messages (rich.js) open chats: @mentions and tg:// links by
+  // username (a person or bot, else a public group or channel), text
+  // mentions by user id; a hashtag searches (on a phone, the list shows).
+  useEffect(() => {
+    if (!me) return;
+    const byName = async (name) => {
+      try { await start(name); return; } catch (err) {
+        if (err.code !== "not_found") { toast(err.message); return; }
+      }
+      try {
+        const c = await api("GET", "/v1/resolve/" + encodeURIComponent(name));
+        setPreviews((ps) => ({ ...ps, [c.id]: c }));
+        open(c.id);
+      } catch (err) { toast(err.code === "not_found" ? t("notFound") : err.message); }
+    };
+    const byID = async (id) => {
+      if (id === me.id) return;
+      try {
+        const c = await api("POST", "/v1/chats", { type: "direct", user_id: id });
+        await loadChats();
+        open(c.id);
+      } catch (err) { toast(err.message); }
+    };
+    const onOpen = (e) => (e.detail.username ? byName(e.detail.username) : byID(e.detail.userID));
+    const onSearch = () => { if (matchMedia("(max-width: 700px)").matches) location.hash = ""; };
+    window.addEventListener("chapar:open", onOpen);
+    window.addEventListener("chapar:search", onSearch);
+    return () => { window.removeEventListener("chapar:open", onOpen); window.removeEventListener("chapar:search", onSearch); };
+  }, [me && me.id]);
+
   const signOut = async () => {
     try { await api("POST", "/v1/auth/logout"); } catch (e) { /* signed out anyway */ }
     store.token = "";
@@ -413,7 +458,8 @@ function App() {
 
   let side = null;
   if (panel === "settings") {
-    side = html`<${Settings} me=${me} onMe=${setMe} onSignOut=${signOut} onLang=${setLangState} onClose=${() => setPanel(null)} />`;
+    side = html`<${Settings} me=${me} onMe=${setMe} onSignOut=${signOut} onLang=${setLangState} onClose=${() => setPanel(null)}
+      onOpenChat=${(name) => start(name).catch((err) => toast(err.message))} />`;
   } else if (panel === "newgroup") {
     side = html`<${NewChat} onClose=${() => setPanel(null)} onCreated=${async (c) => { await loadChats(); open(c.id); }} />`;
   } else if (panel === "info" && chat) {
@@ -434,9 +480,9 @@ function App() {
   } else if (chat) {
     main = html`<${Conversation} key=${chat.id} chat=${chat} joined=${joined} users=${users} me=${me}
             history=${histories[chat.id] || { list: [], loading: true }} pending=${pending[chat.id] || []} typingNames=${typingNames}
-            onSend=${(text, replyTo) => send(chat.id, replyTo ? { text, reply_to: replyTo } : { text }, text)}
+            onSend=${(text, replyTo) => send(chat.id, withCommands(replyTo ? { text, reply_to: replyTo } : { text }, text), text)}
             onSendMedia=${(ids, caption, replyTo, label) => send(chat.id, { media: ids, ...(caption && { text: caption }), ...(replyTo && { reply_to: replyTo }) }, label)}
-            onEdit=${(seq, text) => api("PATCH", `/v1/chats/${chat.id}/messages/${seq}`, { text })}
+            onEdit=${(seq, text) => api("PATCH", `/v1/chats/${chat.id}/messages/${seq}`, withCommands({ text }, text))}
             onDelete=${(seq) => api("DELETE", `/v1/chats/${chat.id}/messages/${seq}`)}
             onPin=${(seq) => api("POST", `/v1/chats/${chat.id}/pin`, { seq })}
             onForward=${(m) => setPanel({ forward: m })}
@@ -447,7 +493,7 @@ function App() {
             onJump=${(seq) => openMessage(chat.id, seq)}
             onOpenChat=${(id) => { setFocus(null); open(id); }}
             focus=${focus && focus.chat === chat.id ? focus : null}
-            onCall=${chat.type === "direct" && joined && chat.peer_id ? (video) => calls.current && calls.current.start(chat, video) : null}
+            onCall=${chat.type === "direct" && joined && chat.peer_id && !(users[chat.peer_id] && users[chat.peer_id].is_bot) ? (video) => calls.current && calls.current.start(chat, video) : null}
             inCall=${!!call && call.phase !== "ended"}
             onBack=${() => { location.hash = ""; }} onInfo=${() => setPanel("info")} />`;
   } else {
@@ -462,6 +508,7 @@ function App() {
       ${main}
       ${side}
       ${call && calls.current && html`<${CallScreen} view=${call} calls=${calls.current} users=${users} />`}
+      <${Notices} />
     </div>`;
 }
 

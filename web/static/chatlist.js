@@ -1,8 +1,8 @@
 // The chat list: every chat with its last message, unread count and, for
 // direct chats, whether the other person is online. Typing in the search
 // box shows search results instead (search.js).
-import { useState } from "./vendor/hooks.module.js";
-import { html, chatName, userName, Avatar, muted } from "./ui.js";
+import { useState, useEffect } from "./vendor/hooks.module.js";
+import { html, chatName, userName, Avatar, BotBadge, muted } from "./ui.js";
 import { t, fmtTime, fmtNumber, dayKey } from "./i18n.js";
 import { Results, shortDay } from "./search.js";
 import { mediaLabel } from "./media.js";
@@ -12,6 +12,12 @@ export function ChatList({ me, chats, users, current, typing, onOpen, onOpenMess
   const [who, setWho] = useState("");
   const [error, setError] = useState("");
   const [query, setQuery] = useState("");
+  // A hashtag clicked in a message searches for it (rich.js).
+  useEffect(() => {
+    const search = (e) => setQuery(e.detail.query);
+    window.addEventListener("chapar:search", search);
+    return () => window.removeEventListener("chapar:search", search);
+  }, []);
   const start = async (e) => {
     e.preventDefault();
     if (!who.trim()) return;
@@ -44,7 +50,7 @@ export function ChatList({ me, chats, users, current, typing, onOpen, onOpenMess
           <li key=${c.id}>
             <button class=${c.id === current ? "chat current" : "chat"} onClick=${() => onOpen(c.id)} aria-current=${c.id === current ? "true" : undefined}>
               <${Avatar} name=${name} id=${c.peer_id || c.id} online=${peer && peer.online} />
-              <span class="name" dir="auto">${c.type === "channel" && html`<span class="kind" aria-hidden="true">📢 </span>`}${name}${muted.has(c.id) && html`<span class="muted-mark" aria-label=${t("mutedMark")}> 🔕</span>`}</span>
+              <span class="name" dir="auto">${c.type === "channel" && html`<span class="kind" aria-hidden="true">📢 </span>`}${name}${c.type === "direct" && html`<${BotBadge} user=${peer} />`}${muted.has(c.id) && html`<span class="muted-mark" aria-label=${t("mutedMark")}> 🔕</span>`}</span>
               ${last && html`<time class="when" datetime=${last.date}>${dayKey(last.date) === dayKey(Date.now()) ? fmtTime(last.date) : shortDay(last.date)}</time>`}
               <span class="last">${who ? html`<em>${t("typing")}</em>` : lastLine(c, me, users)}</span>
               ${c.unread > 0 && html`<span class=${"unread" + (muted.has(c.id) ? " quiet" : "")} aria-label=${c.unread + " " + t("unread")}>${c.unread >= 1000 ? fmtNumber(999) + "+" : fmtNumber(c.unread)}</span>`}

@@ -5,14 +5,19 @@
 // (channel.js); a public chat one is not in shows "Join". Messages show
 // their media (media.js); the composer attaches files and records voice
 // notes (attach.js). A direct chat's header has the call buttons, and its
-// history shows the calls (calls.js).
+// history shows the calls (calls.js). Text shows its formatting (rich.js);
+// bots' messages their buttons, and a chat with a bot its keyboard, its
+// commands and, while empty, a Start button (bots.js).
 import { useState, useEffect, useLayoutEffect, useRef } from "./vendor/hooks.module.js";
-import { html, chatName, userName, presenceText, Avatar, can } from "./ui.js";
+import { html, chatName, userName, presenceText, Avatar, BotBadge, can } from "./ui.js";
 import { t, fmtTime, fmtDay, fmtNumber, dayKey, count, lang } from "./i18n.js";
 import { usePostStats, PostFooter, PinnedBar, ChatBar } from "./channel.js";
 import { MediaBlock, Viewer, mediaLabel } from "./media.js";
 import { useTray, useRecorder, albums, canRecord, Tray, RecordBar, MAX_CAPTION } from "./attach.js";
 import { callLabel, missedCall } from "./calls.js";
+import { RichText } from "./rich.js";
+import { InlineKeyboard, hasInline, ReplyKeyboard, useReplyKeyboard, forceReply, useCommandMenu, CommandMenu,
+  useBotInfo, BotIntro, StartBar } from "./bots.js";
 
 export function Conversation(p) {
   const { chat, me, users, history, pending, typingNames } = p;
@@ -53,6 +58,24 @@ export function Conversation(p) {
     const timer = setTimeout(() => setNow(Date.now()), 250);
     return () => clearTimeout(timer);
   });
+  // Bots: a direct chat with one has its commands (only one's own bots'
+  // are known: bots.js) and, while empty, a Start button; commands people
+  // typed are clickable where bots are; the newest bot keyboard is the
+  // composer's.
+  const peer = users[chat.peer_id];
+  const botPeer = chat.type === "direct" && !!(peer && peer.is_bot);
+  const botsHere = botPeer || (multi && msgs.some((m) => users[m.actor_id] && users[m.actor_id].is_bot));
+  const botInfo = useBotInfo(botPeer ? chat.peer_id : 0);
+  const kbd = useReplyKeyboard(chat.id, msgs, me, bySeq);
+  const forced = forceReply(msgs, me, bySeq);
+  const forcedSeen = useRef(0);
+  useEffect(() => {
+    if (!forced || forced.seq === forcedSeen.current || editing) return;
+    forcedSeen.current = forced.seq;
+    setReplyTo(forced);
+    if (input.current) input.current.focus();
+  }, [forced && forced.seq]);
+  const emptyBotChat = botPeer && joined && history.complete && !history.loading && !pending.length && !msgs.some((m) => m.type === "message");
 
   // Keep the view where the reader is: at the bottom as messages arrive,
   // or on the same message when older ones are added above.
@@ -126,13 +149,37 @@ export function Conversation(p) {
       reset();
       return;
     }
-    stick.current = true;
-    p.onSend(body, replyTo ? replyTo.seq : 0).then(
-      () => { if (slowSecs) setSlowUntil(Date.now() + slowSecs * 1000); },
-      (err) => { if (err.retryAfter) setSlowUntil(Date.now() + err.retryAfter * 1000); });
+    sendText(body, replyTo ? replyTo.seq : 0);
     reset();
   };
+  // sendText sends a text (typed, a bot's key, a command), keeping to
+  // slow mode.
+  const sendText = (body, reply) => {
+    stick.current = true;
+    p.onSend(body, reply || 0).then(
+      () => { if (slowSecs) setSlowUntil(Date.now() + slowSecs * 1000); },
+      (err) => { if (err.retryAfter) setSlowUntil(Date.now() + err.retryAfter * 1000); });
+  };
+  // A command from the menu, or clicked in a message, is sent at once.
+  const sendCommand = (cmd) => {
+    if (slowLeft || editing) return;
+    sendText(cmd, 0);
+  };
+  const menu = useCommandMenu(botPeer && botInfo && !editing ? botInfo.commands : [], text, (cmd) => { setText(""); sendCommand(cmd); });
+  // A key of the bot's keyboard sends its text; a one-time keyboard then hides.
+  const pressKey = (key) => {
+    if (slowLeft) return;
+    sendText(key, replyTo ? replyTo.seq : 0);
+    setReplyTo(null);
+    if (kbd.kb.markup.one_time_keyboard) kbd.hide();
+  };
+  // In a group, a command clicked in a bot's message goes to that bot.
+  const commandFrom = (m) => (mayPost ? (cmd) => {
+    const bot = users[m.actor_id];
+    sendCommand(isGroup && bot && bot.is_bot && bot.username && !cmd.includes("@") ? cmd + "@" + bot.username : cmd);
+  } : undefined);
   const keyDown = (e) => {
+    if (menu.keyDown(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
     if (e.key === "Escape" && (replyTo || editing)) { e.preventDefault(); reset(); }
   };
@@ -174,8 +221,8 @@ export function Conversation(p) {
     attach(files);
   };
 
-  const peer = users[chat.peer_id];
   const subtitle = typingNames.length ? (isGroup ? t("typingWho", typingNames.join(", ")) : t("typing"))
+    : botPeer ? (peer.username ? html`<bdi dir="ltr">@${peer.username}</bdi>` : t("bot"))
     : isChannel ? count("subscribers", chat.members_count)
     : isGroup ? count("members", chat.members_count) + (chat.slow_mode ? " · " + t("slowModeIs", slowText(chat.slow_mode)) : "")
     : presenceText(peer);
@@ -186,7 +233,8 @@ export function Conversation(p) {
 
   const rows = [];
   let day = "";
-  if (history.complete) rows.push(html`<li class="beginning" key="beginning">${t("beginning")}</li>`);
+  if (emptyBotChat) rows.push(html`<${BotIntro} key="bot-intro" info=${botInfo} user=${peer} />`);
+  else if (history.complete) rows.push(html`<li class="beginning" key="beginning">${t("beginning")}</li>`);
   else if (history.loading) rows.push(html`<li class="loading" key="loading">${t("loading")}</li>`);
   for (const m of msgs) {
     // A direct chat's creation is not news to either person; its calls are.
@@ -213,13 +261,14 @@ export function Conversation(p) {
     const pinned = chat.pinned_seq === m.seq;
     // Channel posts name their author only when signed (actor_id set).
     const sender = isChannel ? (m.actor_id ? name(m.actor_id) : chat.title) : isGroup && !mine ? name(m.actor_id) : "";
-    rows.push(html`
-      <li key=${m.seq} class=${"msg" + (mine && !isChannel ? " mine" : "") + (m.media && m.media.length && !m.deleted ? " has-media" : "") + (isChannel ? " post" : "") + (open ? " selected" : "") + (m.seq === focusSeq ? " found" : "") + (pinned ? " is-pinned" : "")} data-seq=${m.seq}>
+    const buttons = !m.deleted && hasInline(m);
+    const body = html`
         ${sender && html`<span class="sender" dir="auto">${sender}</span>`}
         ${m.forward && html`<span class="fwd" dir="auto">${t("forwardedFrom", name(m.forward.sender_id))}</span>`}
         ${m.reply_to > 0 && html`<${Quote} m=${bySeq.get(m.reply_to)} name=${name} />`}
         ${!m.deleted && m.media && m.media.length > 0 && html`<${MediaBlock} media=${m.media} onView=${(l, i) => setViewer({ list: l, index: i })} />`}
-        ${m.deleted ? html`<span class="text deleted">${t("deleted")}</span>` : html`<span class="text" dir="auto">${m.text}</span>`}
+        ${m.deleted ? html`<span class="text deleted">${t("deleted")}</span>`
+          : html`<div class="text" dir="auto"><${RichText} text=${m.text} entities=${m.entities} commands=${botsHere} onCommand=${commandFrom(m)} /></div>`}
         <span class="meta">
           ${m.edited_at && !m.deleted && html`<span class="edited">${t("edited")}</span>`}
           <time datetime=${m.date}>${fmtTime(m.date)}</time>
@@ -240,7 +289,11 @@ export function Conversation(p) {
             ? html`<button type="button" class="act-confirm danger" onClick=${() => act("delete", m)}>${t("confirmDelete")}</button>`
             : html`<button type="button" class="act-delete" onClick=${() => setConfirm(true)}>${t("delete")}</button>`)}
           <button type="button" class="link" onClick=${() => setSelected(0)}>${t("cancel")}</button>
-        </div>`}
+        </div>`}`;
+    // A bot's buttons go under the bubble: the bubble is then a box of its own.
+    rows.push(html`
+      <li key=${m.seq} class=${"msg" + (mine && !isChannel ? " mine" : "") + (m.media && m.media.length && !m.deleted ? " has-media" : "") + (isChannel ? " post" : "") + (open ? " selected" : "") + (m.seq === focusSeq ? " found" : "") + (pinned ? " is-pinned" : "") + (buttons ? " has-kb" : "")} data-seq=${m.seq}>
+        ${buttons ? html`<div class="bubble">${body}</div><${InlineKeyboard} chatID=${chat.id} m=${m} />` : body}
       </li>`);
   }
   for (const q of pending) {
@@ -259,7 +312,7 @@ export function Conversation(p) {
         <button type="button" class="link back" onClick=${p.onBack} aria-label=${t("back")}>${document.documentElement.dir === "rtl" ? "→" : "←"}</button>
         <button type="button" class="title" onClick=${p.onInfo} aria-label=${t("info")}>
           <${Avatar} name=${chatName(chat, users)} id=${chat.peer_id || chat.id} online=${peer && peer.online} />
-          <span><strong dir="auto">${chatName(chat, users)}</strong><small class="subtitle">${subtitle}</small></span>
+          <span><span class="title-line"><strong dir="auto">${chatName(chat, users)}</strong>${botPeer && html`<${BotBadge} user=${peer} />`}</span><small class="subtitle">${subtitle}</small></span>
         </button>
         ${p.onCall && html`
           <button type="button" class="link call-voice" aria-label=${t("voiceCall")} title=${t("voiceCall")} disabled=${p.inCall} onClick=${() => p.onCall(false)}>📞</button>
@@ -271,6 +324,7 @@ export function Conversation(p) {
       ${!mayPost && error && html`<p class="error bar-error" role="alert">${error}</p>`}
       ${!joined || (isChannel && !mayPost)
         ? html`<${ChatBar} chat=${chat} joined=${joined} onJoin=${p.onJoin} onLeave=${p.onLeave} />`
+        : emptyBotChat ? html`<${StartBar} onStart=${() => sendText("/start", 0)} />`
         : html`<form class="composer" onSubmit=${(e) => { e.preventDefault(); submit(); }}>
         ${isGroup && !mayPost && html`<p class="restricted-note muted">${t("restrictedNote")}</p>`}
         ${slowLeft > 0 && html`<p class="slow-note" role="status">${t("slowIn", fmtNumber(slowLeft))}</p>`}
@@ -281,13 +335,22 @@ export function Conversation(p) {
           </div>`}
         ${tray.items.length > 0 && html`<${Tray} tray=${tray} />`}
         ${(error || rec.error) && html`<p class="error" role="alert">${error || rec.error}</p>`}
+        ${menu.items.length > 0 && html`<${CommandMenu} menu=${menu} />`}
+        ${kbd.shown && !editing && mayPost && html`<${ReplyKeyboard} markup=${kbd.kb.markup} onPress=${pressKey} />`}
+        ${botInfo && botInfo.commands.length > 0 && !editing && html`
+          <button type="button" class="link menu-btn" aria-label=${t("botCommands")} title=${t("botCommands")} aria-expanded=${menu.items.length > 0}
+            onClick=${() => { menu.toggle(); if (input.current) input.current.focus(); }}>/</button>`}
         ${mayMedia && !editing && html`
           <button type="button" class="link attach" aria-label=${t("attach")} title=${t("attach")} disabled=${rec.recording} onClick=${() => picker.current.click()}>📎</button>
           <input type="file" class="file-input" multiple hidden ref=${picker} tabindex="-1" aria-label=${t("attach")}
             onChange=${(e) => { attach(e.target.files); e.target.value = ""; }} />`}
         ${rec.recording ? html`<${RecordBar} rec=${rec} />` : html`
-        <textarea ref=${input} aria-label=${t("message")} placeholder=${tray.files.length && !editing ? t("caption") : t("message")} dir="auto" rows="1" value=${text}
+        <textarea ref=${input} aria-label=${t("message")} dir="auto" rows="1" value=${text}
+          placeholder=${tray.files.length && !editing ? t("caption") : (!editing && placeholderOf(kbd.kb, forced, replyTo)) || t("message")}
           onKeyDown=${keyDown} onInput=${onInput} onPaste=${paste}></textarea>
+        ${kbd.kb && !editing && html`
+          <button type="button" class="link kb-toggle" aria-label=${kbd.shown ? t("hideKeyboard") : t("showKeyboard")} title=${kbd.shown ? t("hideKeyboard") : t("showKeyboard")}
+            aria-pressed=${kbd.shown} onClick=${kbd.toggle}>⌨</button>`}
         ${mayMedia && !editing && !text.trim() && !tray.files.length && canRecord() && html`
           <button type="button" class="link mic" aria-label=${t("record")} title=${t("record")} onClick=${rec.start}>🎤</button>`}
         <button type="submit" class="send" disabled=${(slowLeft > 0 && !editing) || (tray.files.length > 0 && !editing && !tray.ready)}>${editing ? t("save") : t("send")}</button>`}
@@ -305,6 +368,13 @@ function Quote({ m, name }) {
   };
   return html`<button type="button" class="quote" onClick=${jump}>
     <span class="quote-name">${name(m.actor_id)}</span> <span class="quote-text" dir="auto">${m.deleted ? t("deleted") : clip(mediaLabel(m))}</span></button>`;
+}
+
+// placeholderOf is what a bot asks the text box to say: its keyboard's
+// input_field_placeholder, or that of the message asking for a reply.
+function placeholderOf(kb, forced, replyTo) {
+  if (forced && replyTo && replyTo.seq === forced.seq && forced.reply_markup.input_field_placeholder) return forced.reply_markup.input_field_placeholder;
+  return kb ? kb.markup.input_field_placeholder || "" : "";
 }
 
 const slowText = (s) => (s < 60 ? t("nSeconds", fmtNumber(s)) : s < 3600 ? t("nMinutes", fmtNumber(Math.round(s / 60))) : t("oneHour"));

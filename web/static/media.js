@@ -9,6 +9,7 @@ import { useState, useEffect, useRef } from "./vendor/hooks.module.js";
 import { html } from "./ui.js";
 import { api } from "./net.js";
 import { t, fmtNumber, fmtSize, fmtDuration } from "./i18n.js";
+import { plainText } from "./rich.js";
 
 // files caches what GET /v1/files/{id} said: id → {info, expires, loading}.
 const files = new Map();
@@ -58,12 +59,14 @@ const visual = (m) => m.kind === "photo" || m.kind === "video";
 // mediaLabel is a message's one-line summary for the chat list, quotes
 // and the pinned bar: its text (after the icon of its media), or when it
 // has none, what it carries: "📷 Photo", "🎤 Voice message", "📎 name".
+// Spoilers in the text stay hidden (▒).
 export function mediaLabel(m) {
   if (!m) return "";
   const media = m.media || [];
-  if (!media.length || m.deleted) return m.text || "";
+  const text = plainText(m.text, m.entities);
+  if (!media.length || m.deleted) return text;
   const first = media[0];
-  if (m.text) return ICONS[first.kind] + " " + m.text;
+  if (m.text) return ICONS[first.kind] + " " + text;
   if (media.length > 1) {
     return visual(first) ? "🖼 " + t("album", fmtNumber(media.length))
       : ICONS[first.kind] + " " + (first.name || t(first.kind)) + " +" + fmtNumber(media.length - 1);

@@ -37,7 +37,8 @@ const offlineError = () => Object.assign(new Error("not connected to the server"
 // client_id, which the server answers with the original message, so a
 // message is never posted twice.
 export class Stream {
-  // on: {event(ev), status(s), typing(frame), presence(frame), call(frame)}
+  // on: {event(ev), status(s), typing(frame), presence(frame), call(frame),
+  // callbackAnswer(frame)}
   constructor(userID, on) {
     this.userID = userID;
     this.on = on;
@@ -116,6 +117,9 @@ export class Stream {
         break;
       case "call_incoming": case "call_accepted": case "call_taken": case "call_signal": case "call_ended":
         if (this.on.call) this.on.call(f);
+        break;
+      case "callback_answer":
+        if (this.on.callbackAnswer) this.on.callbackAnswer(f);
         break;
       case "ack": case "error": {
         const p = this.pending.get(f.id);

@@ -1,10 +1,12 @@
 // Side panels: chat info (members and roles, or block), a new group or
-// channel, settings (profile, devices, blocked users), and picking where to
-// forward. Managing a group or channel is in admin.js.
+// channel, settings (profile, devices, blocked users, my bots), and picking
+// where to forward. Managing a group or channel is in admin.js; bots are
+// in bots.js.
 import { useState, useEffect } from "./vendor/hooks.module.js";
-import { html, Panel, LangSwitch, chatName, userName, presenceText, Avatar, can, isAdmin, muted } from "./ui.js";
+import { html, Panel, LangSwitch, chatName, userName, presenceText, Avatar, BotBadge, can, isAdmin, muted } from "./ui.js";
 import { t, fmtWhen, count } from "./i18n.js";
 import { api } from "./net.js";
+import { MyBots, useBotInfo } from "./bots.js";
 
 // lookup finds users by "@a, @b c" (commas or spaces).
 async function lookup(names) {
@@ -37,6 +39,8 @@ export function ChatInfo(p) {
 
 function PeerInfo({ chat, users, onClose }) {
   const peer = users[chat.peer_id];
+  const bot = !!(peer && peer.is_bot);
+  const info = useBotInfo(bot ? chat.peer_id : 0);
   const [blocked, setBlocked] = useState(null);
   const [error, run] = useAction();
   useEffect(() => { api("GET", "/v1/blocks").then((r) => setBlocked(r.users.some((u) => u.id === chat.peer_id))); }, [chat.peer_id]);
@@ -47,10 +51,11 @@ function PeerInfo({ chat, users, onClose }) {
   return html`
     <${Panel} title=${t("info")} onClose=${onClose} cls="info">
       <div class="who"><${Avatar} name=${userName(peer)} id=${chat.peer_id} online=${peer && peer.online} />
-        <div><strong dir="auto">${userName(peer)}</strong>
+        <div><strong dir="auto">${userName(peer)}</strong><${BotBadge} user=${peer} />
         ${peer && peer.username && html`<div dir="ltr" class="muted">@${peer.username}</div>`}
-        <div class="muted">${presenceText(peer)}</div></div></div>
+        ${!bot && html`<div class="muted">${presenceText(peer)}</div>`}</div></div>
       ${peer && peer.bio && html`<p dir="auto">${peer.bio}</p>`}
+      ${info && info.description && html`<p class="bot-description" dir="auto">${info.description}</p>`}
       ${blocked !== null && html`<button type="button" class=${blocked ? "unblock" : "block danger"} onClick=${toggle}>${blocked ? t("unblock") : t("block")}</button>`}
       ${blocked && html`<p class="muted">${t("blockedNote")}</p>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -120,7 +125,7 @@ function GroupInfo({ chat, joined, me, users, needUsers, version, onClose, onLef
           const canRemove = !self && can(chat, "ban") && m.role !== "owner" && (owner || m.role === "member");
           return html`<li key=${m.user_id} data-user=${u ? u.username : ""}>
             <${Avatar} name=${userName(u)} id=${m.user_id} online=${u && u.online} />
-            <span class="name" dir="auto">${self ? t("you") : userName(u)}</span>
+            <span class="name" dir="auto">${self ? t("you") : userName(u)}<${BotBadge} user=${u} /></span>
             <span class="role">${t(m.role)}</span>
             <span class="member-actions">
               ${owner && !channel && !self && m.role === "member" && html`<button type="button" class="link make-admin" onClick=${setRole(m.user_id, "admin")}>${t("makeAdmin")}</button>`}
@@ -179,7 +184,7 @@ export function NewChat({ onCreated, onClose }) {
     <//>`;
 }
 
-export function Settings({ me, onMe, onSignOut, onLang, onClose }) {
+export function Settings({ me, onMe, onSignOut, onLang, onClose, onOpenChat }) {
   const [name, setName] = useState(me.display_name || "");
   const [bio, setBio] = useState(me.bio || "");
   const [username, setUsername] = useState(me.username || "");
@@ -228,6 +233,8 @@ export function Settings({ me, onMe, onSignOut, onLang, onClose }) {
         ${blocks.map((u) => html`<li key=${u.id}><span dir="auto">${userName(u)}</span>
           <button type="button" class="link unblock" onClick=${unblock(u.id)}>${t("unblock")}</button></li>`)}
       </ul>
+      <h3>${t("myBots")}</h3>
+      <${MyBots} onOpenChat=${onOpenChat} />
       <h3>${t("language")}</h3>
       <${LangSwitch} onChange=${onLang} />
       <p><button type="button" class="signout" onClick=${onSignOut}>${t("signOut")}</button></p>

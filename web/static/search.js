@@ -5,7 +5,7 @@
 // person starts a chat; a message opens its chat at that message.
 import { useState, useEffect } from "./vendor/hooks.module.js";
 import { api } from "./net.js";
-import { html, chatName, userName, Avatar } from "./ui.js";
+import { html, chatName, userName, Avatar, BotBadge } from "./ui.js";
 import { t, count } from "./i18n.js";
 import { mediaLabel } from "./media.js";
 
@@ -69,7 +69,7 @@ export function Results({ query, chats, users, me, onOpenMessage, onOpen, onStar
     <ul class="results people">
       ${found.people.map((u) => html`<li key=${u.id}><button type="button" class="chat result person" disabled=${!u.username} onClick=${() => onStart("@" + u.username)}>
         <${Avatar} name=${userName(u)} id=${u.id} online=${u.online} />
-        <span class="name" dir="auto">${userName(u)}</span>
+        <span class="name" dir="auto">${userName(u)}<${BotBadge} user=${u} /></span>
         <span class="last"><bdi dir="ltr">${u.username ? "@" + u.username : ""}</bdi></span>
       </button></li>`)}
     </ul>`}

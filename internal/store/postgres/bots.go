@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/store/rowmap"
@@ -59,4 +60,43 @@ func (s *Store) ConfirmUpdates(ctx context.Context, botID, offset int64, allowed
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE bots SET update_offset = $1 WHERE user_id = $2 AND update_offset < $1`, offset, botID)
 	return err
+}
+
+func (s *Store) AppendPrivate(ctx context.Context, ev domain.Event) (domain.Event, error) {
+	evs, err := s.w.do(ctx, ev.ChatID, func(t *txn) error { return t.appendPrivate(&ev) })
+	if err != nil {
+		return domain.Event{}, err
+	}
+	return evs[0], nil
+}
+
+func (s *Store) PrivateEvent(ctx context.Context, userID, pos int64) (domain.Event, error) {
+	e, err := scanEventFor(s.pool.QueryRow(ctx, `SELECT `+userEventCols+` FROM user_events WHERE user_id = $1 AND pos = $2`, userID, pos))
+	return e, notFound(err, "event")
+}
+
+func (s *Store) SetWebhook(ctx context.Context, botID int64, w domain.Webhook, allowed []string) error {
+	if allowed != nil {
+		if _, err := s.pool.Exec(ctx, `UPDATE bots SET allowed_updates = $1 WHERE user_id = $2`, rowmap.JSON(allowed), botID); err != nil {
+			return err
+		}
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE bots SET webhook_url = $1, webhook_secret = $2, webhook_max_conn = $3, webhook_error_at = 0,
+		webhook_error = '' WHERE user_id = $4`, w.URL, w.SecretToken, max(w.MaxConnections, 1), botID)
+	return err
+}
+
+func (s *Store) WebhookFailed(ctx context.Context, botID int64, at time.Time, msg string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE bots SET webhook_error_at = $1, webhook_error = $2 WHERE user_id = $3`, ms(at), msg, botID)
+	return err
+}
+
+func (s *Store) WebhookBots(ctx context.Context) ([]domain.Bot, error) {
+	return collect(scanBot)(s.pool.Query(ctx, `SELECT `+botCols+` FROM bots WHERE webhook_url <> '' ORDER BY user_id`))
+}
+
+func (s *Store) LeaseWebhook(ctx context.Context, botID int64, node string, until, now time.Time) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE bots SET webhook_node = $1, webhook_lease = $2 WHERE user_id = $3 AND webhook_url <> ''
+		AND (webhook_node = $1 OR webhook_lease < $4)`, node, ms(until), botID, ms(now))
+	return tag.RowsAffected() == 1, err
 }

@@ -470,7 +470,8 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 		// In a channel without signatures appendEvent hides the sender;
 		// the row keeps it (for resends).
 		ev := domain.Event{ChatID: m.ChatID, Type: domain.EvMessage, ActorID: m.SenderID, ClientID: m.ClientID,
-			Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media, Call: m.Call}
+			Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media, Call: m.Call,
+			Entities: m.Rich.Entities, Markup: m.Rich.Markup}
 		if m.Call != nil {
 			ev.Type = domain.EvCall
 		}
@@ -498,7 +499,7 @@ func (s *Store) Message(ctx context.Context, chatID, seq int64) (domain.Event, e
 	return e, notFound(err, "message")
 }
 
-func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, text string) (domain.Event, error) {
+func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, text string, rich domain.Rich) (domain.Event, error) {
 	evs, err := s.w.do(ctx, chatID, func(t *txn) error {
 		if _, err := t.activeMember(chatID, actorID); err != nil {
 			return err
@@ -512,11 +513,12 @@ func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, tex
 				return err
 			}
 		}
-		if _, err := t.exec(`UPDATE events SET text = $1, edited_at = $2, search = `+searchVector("$5::text")+` WHERE chat_id = $3 AND seq = $4`,
-			text, ms(t.now), chatID, seq, indexedTerms(text)); err != nil {
+		ev := domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text,
+			Entities: rich.Entities, Markup: rich.Markup}
+		if _, err := t.exec(`UPDATE events SET text = $1, edited_at = $2, search = `+searchVector("$5::text")+`, rich = $6 WHERE chat_id = $3 AND seq = $4`,
+			text, ms(t.now), chatID, seq, indexedTerms(text), rowmap.RichJSON(&ev)); err != nil {
 			return err
 		}
-		ev := domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text}
 		return t.appendEvent(&ev)
 	})
 	if err != nil {
@@ -830,9 +832,9 @@ func (s *Store) EventsAfter(ctx context.Context, chatID, after, upto int64, limi
 // for_user (scanEventFor).
 const (
 	readCols = `m.chat_id, 0::bigint, m.read_pos, 'read', m.user_id, m.read_at, '', '', 0::bigint,
-	0::bigint, 0::bigint, 0::bigint, m.read_seq, '', 0::bigint, false, 0, 0::bigint, 0::bigint, ''`
-	userEventCols = `chat_id, 0::bigint, pos, type, actor_id, date, '', '', 0::bigint,
-	0::bigint, 0::bigint, 0::bigint, target, role, 0::bigint, false, 0, rights, until, '', user_id`
+	0::bigint, 0::bigint, 0::bigint, m.read_seq, '', 0::bigint, false, 0, 0::bigint, 0::bigint, '', ''`
+	userEventCols = `chat_id, 0::bigint, pos, type, actor_id, date, '', text, 0::bigint,
+	0::bigint, 0::bigint, 0::bigint, target, role, 0::bigint, false, 0, rights, until, '', '', user_id`
 )
 
 // privateReadsSQL is domain.PrivateReads for the chat c.

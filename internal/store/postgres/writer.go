@@ -536,7 +536,7 @@ func (t *txn) commit() error {
 
 func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 	var idx, chat, seq, actor, replyTo, fwdChat, fwdSeq, fwdSender, target, anon, rights, until []int64
-	var typ, clientID, text, role, terms, media, refFile []string
+	var typ, clientID, text, role, terms, media, rich, refFile []string
 	var refChat, refSeq []int64
 	for i, e := range t.events {
 		if e.Type == domain.EvRead || e.ForUser != 0 {
@@ -561,6 +561,8 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		anon, rights, until = append(anon, hidden), append(rights, int64(e.Rights)), append(until, untilMS(e.Until))
 		mj, _ := rowmap.MediaJSON(&e).(string)
 		media = append(media, mj)
+		rj, _ := rowmap.RichJSON(&e).(string)
+		rich = append(rich, rj)
 		for _, m := range e.Media {
 			refFile, refChat, refSeq = append(refFile, m.FileID), append(refChat, e.ChatID), append(refSeq, e.Seq)
 		}
@@ -588,6 +590,11 @@ func (t *txn) queueEvents(b *pgx.Batch, n int64) {
 		arrays, names = arrays+fmt.Sprintf(", $%d::text[]", len(args)+1), names+", media"
 		args = append(args, media)
 	}
+	if slices.ContainsFunc(rich, func(s string) bool { return s != "" }) {
+		cols, vals = cols+", rich", vals+", NULLIF(x.rich, '')"
+		arrays, names = arrays+fmt.Sprintf(", $%d::text[]", len(args)+1), names+", rich"
+		args = append(args, rich)
+	}
 	if len(refFile) > 0 {
 		// Who may fetch a file: see CanReadFile.
 		b.Queue(`INSERT INTO file_refs(file_id, chat_id, seq) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
@@ -609,11 +616,12 @@ func nonzero(v int64) bool { return v != 0 }
 // queueUserEvents stores the batch's private events (other than reads).
 func (t *txn) queueUserEvents(b *pgx.Batch, n int64) {
 	var idx, user, chat, actor, target, rights, until []int64
-	var typ, role []string
+	var typ, role, text []string
 	for i, e := range t.events {
 		if e.ForUser == 0 || e.Type == domain.EvRead {
 			continue
 		}
+		text = append(text, e.Text)
 		idx, user, chat = append(idx, int64(i)+1), append(user, e.ForUser), append(chat, e.ChatID)
 		actor, target, rights = append(actor, e.ActorID), append(target, e.Target), append(rights, int64(e.Rights))
 		until, typ, role = append(until, untilMS(e.Until)), append(typ, e.Type), append(role, string(e.Role))
@@ -621,12 +629,12 @@ func (t *txn) queueUserEvents(b *pgx.Batch, n int64) {
 	if len(idx) == 0 {
 		return
 	}
-	b.Queue(`INSERT INTO user_events(pos, user_id, chat_id, type, actor_id, target, role, rights, until, date)
-		SELECT p.last - $1 + x.i, x.user_id, x.chat_id, x.type, x.actor_id, x.target, x.role, x.rights, x.until, $2
+	b.Queue(`INSERT INTO user_events(pos, user_id, chat_id, type, actor_id, target, role, rights, until, date, text)
+		SELECT p.last - $1 + x.i, x.user_id, x.chat_id, x.type, x.actor_id, x.target, x.role, x.rights, x.until, $2, x.text
 		FROM chapar_pos p, unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[],
-			$9::text[], $10::bigint[], $11::bigint[]) AS x(i, user_id, chat_id, type, actor_id, target, role, rights, until)
+			$9::text[], $10::bigint[], $11::bigint[], $12::text[]) AS x(i, user_id, chat_id, type, actor_id, target, role, rights, until, text)
 		WHERE p.id = 1`,
-		n, ms(t.now), idx, user, chat, typ, actor, target, role, rights, until)
+		n, ms(t.now), idx, user, chat, typ, actor, target, role, rights, until, text)
 }
 
 // queueViews counts the batch's views: each (message, user) once, ever.

@@ -168,7 +168,7 @@ func TestBatchEditThenDelete(t *testing.T) {
 	var errEdit, errDelete error
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); _, errEdit = s.EditMessage(ctx, g.ID, m.Seq, a.ID, "secret") }()
+	go func() { defer wg.Done(); _, errEdit = s.EditMessage(ctx, g.ID, m.Seq, a.ID, "secret", domain.Rich{}) }()
 	waitQueued(t, s, 1) // the edit runs first
 	wg.Add(1)
 	go func() { defer wg.Done(); _, errDelete = s.DeleteMessage(ctx, g.ID, m.Seq, a.ID) }()

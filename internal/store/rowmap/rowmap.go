@@ -20,22 +20,27 @@ type Scanner interface{ Scan(dest ...any) error }
 // events; NULL (PostgreSQL) or 0 for every other event.
 const EventCols = `chat_id, seq, pos, type, CASE WHEN anon <> 0 THEN 0 ELSE actor_id END, date,
 	COALESCE(client_id, ''), text, reply_to, fwd_chat, fwd_seq, fwd_sender, target, role, edited_at, deleted, views,
-	COALESCE(rights, 0), COALESCE(until, 0), COALESCE(media, '')`
+	COALESCE(rights, 0), COALESCE(until, 0), COALESCE(media, ''), COALESCE(rich, '')`
 
 // ScanEvent reads one row of EventCols.
 func ScanEvent(r Scanner) (domain.Event, error) {
 	var e domain.Event
 	var date, edited, rights, until int64
 	var fwdChat, fwdSeq, fwdSender int64
-	var role, media string
+	var role, media, rich string
 	err := r.Scan(&e.ChatID, &e.Seq, &e.Pos, &e.Type, &e.ActorID, &date, &e.ClientID, &e.Text, &e.ReplyTo,
-		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted, &e.Views, &rights, &until, &media)
+		&fwdChat, &fwdSeq, &fwdSender, &e.Target, &role, &edited, &e.Deleted, &e.Views, &rights, &until, &media, &rich)
 	if err == nil && media != "" {
 		if e.Type == domain.EvCall {
 			err = json.Unmarshal([]byte(media), &e.Call)
 		} else {
 			err = json.Unmarshal([]byte(media), &e.Media)
 		}
+	}
+	if err == nil && rich != "" {
+		var r domain.Rich
+		err = json.Unmarshal([]byte(rich), &r)
+		e.Entities, e.Markup = r.Entities, r.Markup
 	}
 	e.Rights = domain.Rights(rights)
 	if until != 0 {
@@ -52,6 +57,16 @@ func ScanEvent(r Scanner) (domain.Event, error) {
 		e.Forward = &domain.Forward{ChatID: fwdChat, Seq: fwdSeq, SenderID: fwdSender}
 	}
 	return e, err
+}
+
+// RichJSON is how the events table keeps an event's formatting and
+// keyboard: NULL (nil) for none.
+func RichJSON(e *domain.Event) any {
+	r := domain.Rich{Entities: e.Entities, Markup: e.Markup}
+	if r.Empty() {
+		return nil
+	}
+	return JSON(r)
 }
 
 // MediaJSON is how the events table's media column keeps a message's
@@ -127,15 +142,17 @@ func ScanCall(r Scanner) (domain.Call, error) {
 }
 
 // BotCols are the bots table's columns in the order ScanBot reads.
-const BotCols = `user_id, owner_id, description, short_description, commands, privacy, update_offset, allowed_updates, created_at`
+const BotCols = `user_id, owner_id, description, short_description, commands, privacy, update_offset, allowed_updates, created_at,
+	webhook_url, webhook_secret, webhook_max_conn, webhook_error_at, webhook_error`
 
 // ScanBot reads one row of BotCols.
 func ScanBot(r Scanner) (domain.Bot, error) {
 	var b domain.Bot
 	var commands, allowed string
-	var created int64
+	var created, errorAt int64
 	err := r.Scan(&b.UserID, &b.OwnerID, &b.Description, &b.ShortDescription, &commands, &b.Privacy, &b.UpdateOffset,
-		&allowed, &created)
+		&allowed, &created, &b.Webhook.URL, &b.Webhook.SecretToken, &b.Webhook.MaxConnections, &errorAt, &b.Webhook.LastError)
+	b.Webhook.LastErrorAt = FromMS(errorAt)
 	if err == nil {
 		err = json.Unmarshal([]byte(commands), &b.Commands)
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/store/rowmap"
@@ -66,4 +67,54 @@ func (s *Store) ConfirmUpdates(ctx context.Context, botID, offset int64, allowed
 		_, err := t.exec(`UPDATE bots SET update_offset = ? WHERE user_id = ? AND update_offset < ?`, offset, botID, offset)
 		return err
 	})
+}
+
+func (s *Store) AppendPrivate(ctx context.Context, ev domain.Event) (domain.Event, error) {
+	err := s.w.do(ctx, func(t *txn) error { return t.appendPrivate(&ev) })
+	return ev, err
+}
+
+func (s *Store) PrivateEvent(ctx context.Context, userID, pos int64) (domain.Event, error) {
+	e, err := scanPrivate(s.read.QueryRowContext(ctx, `SELECT `+privateCols+` FROM user_events WHERE user_id = ? AND pos = ?`, userID, pos))
+	return e, notFound(err, "event")
+}
+
+func (s *Store) SetWebhook(ctx context.Context, botID int64, w domain.Webhook, allowed []string) error {
+	return s.w.do(ctx, func(t *txn) error {
+		if allowed != nil {
+			if _, err := t.exec(`UPDATE bots SET allowed_updates = ? WHERE user_id = ?`, rowmap.JSON(allowed), botID); err != nil {
+				return err
+			}
+		}
+		_, err := t.exec(`UPDATE bots SET webhook_url = ?, webhook_secret = ?, webhook_max_conn = ?, webhook_error_at = 0,
+			webhook_error = '' WHERE user_id = ?`, w.URL, w.SecretToken, max(w.MaxConnections, 1), botID)
+		return err
+	})
+}
+
+func (s *Store) WebhookFailed(ctx context.Context, botID int64, at time.Time, msg string) error {
+	return s.w.do(ctx, func(t *txn) error {
+		_, err := t.exec(`UPDATE bots SET webhook_error_at = ?, webhook_error = ? WHERE user_id = ?`, ms(at), msg, botID)
+		return err
+	})
+}
+
+func (s *Store) WebhookBots(ctx context.Context) ([]domain.Bot, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+botCols+` FROM bots WHERE webhook_url <> '' ORDER BY user_id`)
+	return scanAll(rows, err, scanBot)
+}
+
+func (s *Store) LeaseWebhook(ctx context.Context, botID int64, node string, until, now time.Time) (bool, error) {
+	var won bool
+	err := s.w.do(ctx, func(t *txn) error {
+		res, err := t.exec(`UPDATE bots SET webhook_node = ?, webhook_lease = ? WHERE user_id = ? AND webhook_url <> ''
+			AND (webhook_node = ? OR webhook_lease < ?)`, node, ms(until), botID, node, ms(now))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		won = n == 1
+		return err
+	})
+	return won, err
 }

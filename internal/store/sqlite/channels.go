@@ -23,9 +23,9 @@ func (t *txn) appendPrivate(ev *domain.Event) error {
 	if ev.Until != nil {
 		until = ms(*ev.Until)
 	}
-	_, err := t.exec(`INSERT INTO user_events(pos, user_id, chat_id, type, actor_id, target, role, rights, until, date)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.Pos, ev.ForUser, ev.ChatID, ev.Type, ev.ActorID, ev.Target, string(ev.Role), ev.Rights, until, ms(ev.Date))
+	_, err := t.exec(`INSERT INTO user_events(pos, user_id, chat_id, type, actor_id, target, role, rights, until, date, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.Pos, ev.ForUser, ev.ChatID, ev.Type, ev.ActorID, ev.Target, string(ev.Role), ev.Rights, until, ms(ev.Date), ev.Text)
 	if err != nil {
 		return fmt.Errorf("insert private event: %w", err)
 	}
@@ -635,16 +635,18 @@ func (s *Store) AdminLog(ctx context.Context, chatID, before int64, limit int) (
 }
 
 func (s *Store) PrivateAfter(ctx context.Context, userID, after, upto int64, limit int) ([]domain.Event, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT pos, user_id, chat_id, type, actor_id, target, role, rights, until, date
+	rows, err := s.read.QueryContext(ctx, `SELECT `+privateCols+`
 		FROM user_events WHERE user_id = ? AND pos > ? AND pos <= ? ORDER BY pos LIMIT ?`, userID, after, upto, limit)
 	return scanAll(rows, err, scanPrivate)
 }
+
+const privateCols = `pos, user_id, chat_id, type, actor_id, target, role, rights, until, date, text`
 
 func scanPrivate(r rowScanner) (domain.Event, error) {
 	var e domain.Event
 	var role string
 	var until, date int64
-	err := r.Scan(&e.Pos, &e.ForUser, &e.ChatID, &e.Type, &e.ActorID, &e.Target, &role, &e.Rights, &until, &date)
+	err := r.Scan(&e.Pos, &e.ForUser, &e.ChatID, &e.Type, &e.ActorID, &e.Target, &role, &e.Rights, &until, &date, &e.Text)
 	e.Role, e.Date = domain.Role(role), fromMS(date)
 	if until != 0 {
 		u := fromMS(until)

@@ -48,12 +48,12 @@ func (t *txn) insertEvent(ev *domain.Event, onceOnly, anon bool) (inserted bool,
 		fwdChat, fwdSeq, fwdSender = f.ChatID, f.Seq, f.SenderID
 	}
 	q := `INSERT INTO events(pos, chat_id, seq, type, actor_id, date, client_id, text, reply_to,
-		fwd_chat, fwd_seq, fwd_sender, target, role, anon, rights, until, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		fwd_chat, fwd_seq, fwd_sender, target, role, anon, rights, until, media, rich) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if onceOnly {
 		q += ` ON CONFLICT(actor_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
 	}
 	res, err := t.exec(q, ev.Pos, ev.ChatID, ev.Seq, ev.Type, ev.ActorID, ms(ev.Date), nullStr(ev.ClientID), ev.Text, ev.ReplyTo,
-		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role), anon, ev.Rights, untilOf(ev.Until), rowmap.MediaJSON(ev))
+		fwdChat, fwdSeq, fwdSender, ev.Target, string(ev.Role), anon, ev.Rights, untilOf(ev.Until), rowmap.MediaJSON(ev), rowmap.RichJSON(ev))
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", err)
 	}
@@ -355,7 +355,7 @@ func (s *Store) AppendMessage(ctx context.Context, m domain.NewMessage) (domain.
 		}
 		ev = domain.Event{ChatID: m.ChatID, Seq: seq, Pos: t.w.nextPos, Date: t.now, Type: domain.EvMessage,
 			ActorID: m.SenderID, ClientID: m.ClientID, Text: m.Text, ReplyTo: m.ReplyTo, Forward: m.Forward, Media: m.Media,
-			Call: m.Call}
+			Call: m.Call, Entities: m.Rich.Entities, Markup: m.Rich.Markup}
 		if m.Call != nil {
 			ev.Type = domain.EvCall
 		}
@@ -439,7 +439,7 @@ func (s *Store) Message(ctx context.Context, chatID, seq int64) (domain.Event, e
 	return e, notFound(err, "message")
 }
 
-func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, text string) (domain.Event, error) {
+func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, text string, rich domain.Rich) (domain.Event, error) {
 	var ev domain.Event
 	err := s.w.do(ctx, func(t *txn) error {
 		if _, err := t.activeMember(chatID, actorID); err != nil {
@@ -449,7 +449,10 @@ func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, tex
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(`UPDATE events SET text = ?, edited_at = ? WHERE chat_id = ? AND seq = ?`, text, ms(t.now), chatID, seq); err != nil {
+		ev = domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text,
+			Entities: rich.Entities, Markup: rich.Markup}
+		if _, err := t.exec(`UPDATE events SET text = ?, rich = ?, edited_at = ? WHERE chat_id = ? AND seq = ?`,
+			text, rowmap.RichJSON(&ev), ms(t.now), chatID, seq); err != nil {
 			return err
 		}
 		if err := t.unindexMessage(m.Pos); err != nil {
@@ -461,7 +464,6 @@ func (s *Store) EditMessage(ctx context.Context, chatID, seq, actorID int64, tex
 		if err := t.logIfOthers(chatID, seq, actorID, domain.LogEdit); err != nil {
 			return err
 		}
-		ev = domain.Event{ChatID: chatID, Type: domain.EvEdit, ActorID: actorID, Target: seq, Text: text}
 		return t.appendEvent(&ev)
 	})
 	return ev, err

@@ -109,7 +109,8 @@ CREATE TABLE IF NOT EXISTS events (
     anon       INTEGER NOT NULL DEFAULT 0, -- a channel without signatures: actor hidden
     rights     INTEGER NOT NULL DEFAULT 0, -- role_changed: the admin's rights
     until      INTEGER NOT NULL DEFAULT 0, -- member_removed by a ban: when it ends
-    media      TEXT                        -- messages: JSON list of domain.Media, NULL if none
+    media      TEXT,                       -- messages: JSON list of domain.Media (calls: the record), NULL if none
+    rich       TEXT                        -- JSON domain.Rich: entities and a bot's keyboard, NULL if none
 );
 -- A chat's log in order; its entries also carry pos (the row id), which
 -- lets a resync find where to start without touching the rows.
@@ -138,7 +139,8 @@ CREATE TABLE IF NOT EXISTS user_events (
     role     TEXT NOT NULL DEFAULT '',
     rights   INTEGER NOT NULL DEFAULT 0,
     until    INTEGER NOT NULL DEFAULT 0,
-    date     INTEGER NOT NULL
+    date     INTEGER NOT NULL,
+    text     TEXT NOT NULL DEFAULT '' -- callback_query: the button's data
 );
 CREATE INDEX IF NOT EXISTS user_events_user ON user_events(user_id, pos);
 
@@ -291,6 +293,13 @@ CREATE TABLE IF NOT EXISTS bots (
     privacy           INTEGER NOT NULL DEFAULT 1,
     update_offset     INTEGER NOT NULL DEFAULT 0,
     allowed_updates   TEXT NOT NULL DEFAULT '',
-    created_at        INTEGER NOT NULL
+    created_at        INTEGER NOT NULL,
+    webhook_url       TEXT NOT NULL DEFAULT '',
+    webhook_secret    TEXT NOT NULL DEFAULT '',
+    webhook_max_conn  INTEGER NOT NULL DEFAULT 40,
+    webhook_error_at  INTEGER NOT NULL DEFAULT 0,
+    webhook_error     TEXT NOT NULL DEFAULT '',
+    webhook_node      TEXT NOT NULL DEFAULT '', -- the node delivering its updates, until webhook_lease
+    webhook_lease     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS bots_owner ON bots(owner_id);

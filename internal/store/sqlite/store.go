@@ -108,8 +108,13 @@ func Open(path string, pub domain.Publisher, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// webhookColumns came to the bots table with schema 6.
+var webhookColumns = []string{`webhook_url TEXT NOT NULL DEFAULT ''`, `webhook_secret TEXT NOT NULL DEFAULT ''`,
+	`webhook_max_conn INTEGER NOT NULL DEFAULT 40`, `webhook_error_at INTEGER NOT NULL DEFAULT 0`,
+	`webhook_error TEXT NOT NULL DEFAULT ''`, `webhook_node TEXT NOT NULL DEFAULT ''`, `webhook_lease INTEGER NOT NULL DEFAULT 0`}
+
 // schemaVersion is the schema's version (PRAGMA user_version).
-const schemaVersion = 5
+const schemaVersion = 6
 
 // columnsV1 are the columns version 1 added to tables that existed before
 // (groups and channels).
@@ -184,6 +189,27 @@ func upgrade(db *sql.DB) error {
 	if tables > 0 && version < 5 {
 		if _, err := tx.Exec(`ALTER TABLE users ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0`); err != nil {
 			return fmt.Errorf("upgrade to schema 5: %w", err)
+		}
+	}
+	if tables > 0 && version < 6 {
+		if _, err := tx.Exec(`ALTER TABLE events ADD COLUMN rich TEXT`); err != nil {
+			return fmt.Errorf("upgrade to schema 6: %w", err)
+		}
+		var private int // user_events came with schema 2
+		if err := tx.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'user_events'`).Scan(&private); err != nil {
+			return err
+		}
+		if private > 0 {
+			if _, err := tx.Exec(`ALTER TABLE user_events ADD COLUMN text TEXT NOT NULL DEFAULT ''`); err != nil {
+				return fmt.Errorf("upgrade to schema 6: %w", err)
+			}
+		}
+		if version == 5 { // bots came with schema 5
+			for _, c := range webhookColumns {
+				if _, err := tx.Exec(`ALTER TABLE bots ADD COLUMN ` + c); err != nil {
+					return fmt.Errorf("upgrade to schema 6: %w", err)
+				}
+			}
 		}
 	}
 	if tables > 0 && version == 3 { // before 3 there was no uploads table

@@ -60,3 +60,48 @@ func testBots(t *testing.T, open Opener) {
 		t.Fatalf("a person as a bot: %v", err)
 	}
 }
+
+// testRich: a message's entities and keyboard are kept, given in history,
+// and replaced by an edit (an edit without a keyboard removes it).
+func testRich(t *testing.T, open Opener) {
+	s := open(t, nil)
+	a, b := user(t, s, "rich_a"), user(t, s, "rich_b")
+	g, _, _, err := s.CreateChat(ctx, domain.NewChat{Type: domain.ChatGroup, Title: "g", CreatorID: a.ID, Members: []int64{b.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rich := domain.Rich{
+		Entities: []domain.Entity{{Type: "bold", Offset: 0, Length: 4}, {Type: "text_link", Offset: 5, Length: 3, URL: "https://example.ir"}},
+		Markup:   &domain.Markup{InlineKeyboard: [][]domain.InlineButton{{{Text: "بله", CallbackData: "yes"}, {Text: "Site", URL: "https://example.ir"}}}},
+	}
+	ev, _, err := s.AppendMessage(ctx, domain.NewMessage{ChatID: g.ID, SenderID: a.ID, ClientID: "r1", Text: "سلام دنیا", Rich: rich})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ev.Entities, ev.Markup) != fmt.Sprint(rich.Entities, rich.Markup) {
+		t.Fatalf("appended: %+v %+v", ev.Entities, ev.Markup)
+	}
+	plain, _, err := s.AppendMessage(ctx, domain.NewMessage{ChatID: g.ID, SenderID: a.ID, ClientID: "r2", Text: "plain"})
+	if err != nil || plain.Entities != nil || plain.Markup != nil {
+		t.Fatalf("plain: %+v %v", plain, err)
+	}
+	m := ok(s.Message(ctx, g.ID, ev.Seq)).get(t)
+	if fmt.Sprint(m.Entities, *m.Markup) != fmt.Sprint(rich.Entities, *rich.Markup) {
+		t.Fatalf("read back: %+v %+v", m.Entities, m.Markup)
+	}
+	edit := domain.Rich{Entities: []domain.Entity{{Type: "italic", Offset: 0, Length: 2}}}
+	ed := ok(s.EditMessage(ctx, g.ID, ev.Seq, a.ID, "hi there", edit)).get(t)
+	if len(ed.Entities) != 1 || ed.Markup != nil {
+		t.Fatalf("edit event: %+v", ed)
+	}
+	m = ok(s.Message(ctx, g.ID, ev.Seq)).get(t)
+	if m.Text != "hi there" || len(m.Entities) != 1 || m.Entities[0].Type != "italic" || m.Markup != nil {
+		t.Fatalf("after the edit: %+v", m)
+	}
+	hist := ok(s.History(ctx, g.ID, 0, 0, 10)).get(t)
+	for _, h := range hist {
+		if h.Seq == ev.Seq && (len(h.Entities) != 1 || h.Markup != nil) {
+			t.Fatalf("in history: %+v", h)
+		}
+	}
+}

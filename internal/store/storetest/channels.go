@@ -1078,8 +1078,8 @@ func testAdminLog(t *testing.T, open Opener) {
 	own := send(t, s, g.ID, a.ID, "own", "a's own")
 	ok(s.PinMessage(ctx, g.ID, a.ID, m.Seq)).get(t)
 	ok(s.BanMember(ctx, g.ID, a.ID, c.ID, time.Time{})).get(t)
-	ok(s.EditMessage(ctx, g.ID, own.Seq, a.ID, "edited")).get(t) // one's own: not logged
-	ok(s.DeleteMessage(ctx, g.ID, own.Seq, a.ID)).get(t)         // one's own: not logged
+	ok(s.EditMessage(ctx, g.ID, own.Seq, a.ID, "edited", domain.Rich{})).get(t) // one's own: not logged
+	ok(s.DeleteMessage(ctx, g.ID, own.Seq, a.ID)).get(t)                        // one's own: not logged
 	ok(s.DeleteMessage(ctx, g.ID, m.Seq, a.ID)).get(t)
 	ok(s.CreateInvite(ctx, domain.Invite{Code: "log-link", ChatID: g.ID, CreatorID: a.ID, Name: "for friends"})).get(t)
 
@@ -1321,7 +1321,7 @@ func testChannelAnonymousActions(t *testing.T, open Opener) {
 	owner := user(t, s, "aa_owner")
 	ch := channel(t, s, owner.ID, "", false)
 	p := post(t, s, ch.ID, owner.ID, "aa1", "first")
-	ok(s.EditMessage(ctx, ch.ID, p.Seq, owner.ID, "first, edited")).get(t)
+	ok(s.EditMessage(ctx, ch.ID, p.Seq, owner.ID, "first, edited", domain.Rich{})).get(t)
 	ok(s.PinMessage(ctx, ch.ID, owner.ID, p.Seq)).get(t)
 	ok(s.SetTitle(ctx, ch.ID, owner.ID, "renamed")).get(t)
 	ok(s.DeleteMessage(ctx, ch.ID, p.Seq, owner.ID)).get(t)

@@ -217,7 +217,7 @@ func testEditDelete(t *testing.T, open Opener) {
 	a, b := user(t, s, "alice"), user(t, s, "bobby")
 	g := group(t, s, a.ID, b.ID)
 	m := send(t, s, g.ID, a.ID, "m", "first")
-	ed := ok(s.EditMessage(ctx, g.ID, m.Seq, a.ID, "second")).get(t)
+	ed := ok(s.EditMessage(ctx, g.ID, m.Seq, a.ID, "second", domain.Rich{})).get(t)
 	if ed.Type != domain.EvEdit || ed.Target != m.Seq || ed.Text != "second" || ed.Seq != m.Seq+1 {
 		t.Fatalf("edit: %+v", ed)
 	}
@@ -239,7 +239,7 @@ func testEditDelete(t *testing.T, open Opener) {
 			t.Fatalf("edit still holds text after delete: %+v", e)
 		}
 	}
-	_, err := s.EditMessage(ctx, g.ID, m.Seq, a.ID, "again")
+	_, err := s.EditMessage(ctx, g.ID, m.Seq, a.ID, "again", domain.Rich{})
 	wantKind(t, err, domain.KindNotFound)
 	_, err = s.DeleteMessage(ctx, g.ID, m.Seq, a.ID)
 	wantKind(t, err, domain.KindNotFound)
@@ -254,7 +254,7 @@ func testHistory(t *testing.T, open Opener) {
 	for i := range 10 {
 		send(t, s, g.ID, a.ID, fmt.Sprint(i), fmt.Sprint(i)) // seq 2..11
 	}
-	ok(s.EditMessage(ctx, g.ID, 5, a.ID, "five")).get(t) // seq 12, not in history
+	ok(s.EditMessage(ctx, g.ID, 5, a.ID, "five", domain.Rich{})).get(t) // seq 12, not in history
 	seqs := func(evs []domain.Event) (out []int64) {
 		for _, e := range evs {
 			out = append(out, e.Seq)
@@ -332,7 +332,7 @@ func testNonMemberWrites(t *testing.T, open Opener) {
 	m := send(t, s, g.ID, a.ID, "1", "hi")
 	_, _, err := s.AppendMessage(ctx, domain.NewMessage{ChatID: g.ID, SenderID: x.ID, ClientID: "x", Text: "intruder"})
 	wantKind(t, err, domain.KindNotFound)
-	_, err = s.EditMessage(ctx, g.ID, m.Seq, x.ID, "x")
+	_, err = s.EditMessage(ctx, g.ID, m.Seq, x.ID, "x", domain.Rich{})
 	wantKind(t, err, domain.KindNotFound)
 	_, err = s.DeleteMessage(ctx, g.ID, m.Seq, x.ID)
 	wantKind(t, err, domain.KindNotFound)

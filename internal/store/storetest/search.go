@@ -68,7 +68,7 @@ func testSearch(t *testing.T, open Opener) {
 	}
 
 	// Edits change what is found; deletes remove it.
-	ok(s.EditMessage(ctx, g.ID, cafe.Seq, a.ID, "چای")).get(t)
+	ok(s.EditMessage(ctx, g.ID, cafe.Seq, a.ID, "چای", domain.Rich{})).get(t)
 	find(a, 0, "cafe")
 	cafe.Text = "چای"
 	find(a, 0, "چای", cafe)

@@ -103,6 +103,7 @@ func Run(t *testing.T, open Opener) {
 		{"Files", testFiles},
 		{"Calls", testCalls},
 		{"Bots", testBots},
+		{"Rich", testRich},
 		{"MessageMedia", testMessageMedia},
 	}
 	for _, tc := range tests {
