@@ -51,6 +51,7 @@ scenarios:
   channel       one channel's owner posts; S subscriber WebSockets receive (all_delivered_ms per post)
   media         upload a -file-mb MiB file over tus and download it (throughput, server RSS peak)
   calls         -calls relayed 1:1 voice calls at once (pion, TURN only): packet loss, server CPU per call
+  bots          one bot and -users people: getUpdates (people → bot) and sendMessage (bot → people) throughput
   relay-server  run the no-storage baseline server (-addr 127.0.0.1:9100)
 
 Several servers: -server takes a comma-separated list of the nodes of one
@@ -93,6 +94,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sc = &mediaScenario{}
 	case "calls":
 		sc = &callsScenario{}
+	case "bots":
+		sc = &botsScenario{}
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -353,6 +356,12 @@ type result struct {
 	PacketsReceived int64   `json:"packets_received,omitempty"`
 	PacketLossPct   float64 `json:"packet_loss_pct,omitempty"`
 	CPUPerCallMs    float64 `json:"server_cpu_ms_per_call_s,omitempty"` // server CPU ms per second of one call
+
+	// bots
+	BotMode    string    `json:"bot_mode,omitempty"` // updates, send or both
+	BotSenders int       `json:"bot_senders,omitempty"`
+	BotUpdates *botPhase `json:"bot_updates,omitempty"` // people → bot, over getUpdates
+	BotSends   *botPhase `json:"bot_sends,omitempty"`   // bot → people, over sendMessage
 }
 
 // fill sets the fields every run shares.
@@ -412,7 +421,9 @@ func summary(w io.Writer, r *result) {
 		nodes = fmt.Sprintf("%d nodes, ", r.Nodes)
 	}
 	fmt.Fprintf(w, "%s on %s (%s%d CPUs), run %s, %d clients, %d users\n", r.Scenario, strings.Join(r.Servers, ","), nodes, r.CPUs, r.Run, r.Clients, r.Users)
-	if r.Calls > 0 {
+	if r.BotMode != "" {
+		botSummary(w, r)
+	} else if r.Calls > 0 {
 		fmt.Fprintf(w, "  %d relayed calls for %.0f s: packets %d sent, %d received (%.2f%% lost); server CPU %s s, %.2f ms per call-second\n",
 			r.Calls, r.DurationS, r.PacketsSent, r.PacketsReceived, r.PacketLossPct, fmtNum(&r.ServerCPUs), r.CPUPerCallMs)
 	} else if r.FileMB > 0 {

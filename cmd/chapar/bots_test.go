@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -198,6 +201,13 @@ func TestBotAPITransportAndErrors(t *testing.T) {
 			(tc.description != "" && out["description"] != tc.description) {
 			t.Errorf("%s: %d %v; want %d %q", tc.name, status, out, tc.code, tc.description)
 		}
+	}
+	// Its name, by the Bot API.
+	if status, out := botCall(t, "POST", base+"setMyName", "application/json", `{"name":"ربات آزمایش"}`); status != 200 || out["result"] != true {
+		t.Fatalf("setMyName: %d %v", status, out)
+	}
+	if status, out := botCall(t, "GET", base+"getMe", "", ""); status != 200 || out["result"].(map[string]any)["first_name"] != "ربات آزمایش" {
+		t.Fatalf("getMe after setMyName: %d %v", status, out)
 	}
 	// Anyone may read a bot's menu and description.
 	if status, out := botCall(t, "POST", base+"setMyCommands", "application/json",
@@ -651,5 +661,160 @@ func TestBotSendLimits(t *testing.T) {
 	}
 	if status, out := botCall(t, "POST", base, "application/json", body); status != 200 {
 		t.Fatalf("after a second, with failed sends between: %d %v", status, out)
+	}
+}
+
+// TestBotFiles: with go-telegram-bot-api the bot sends an uploaded photo
+// (the user fetches it, the bot gets its sizes), gets a document a user
+// sent and downloads it by getFile and /file/bot<token>/<file_path>, and
+// sends that document on by file_id without uploading it again; others'
+// files, bad ids and wrong content are refused.
+func TestBotFiles(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "file_owner", "file_bot")
+	bot := botLib(t, srv.URL, b.Token)
+	alice, aliceU := newUser(t, srv.URL, "file_alice")
+	dm, err := alice.CreateDirect(bg, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, _ := connect(t, alice, nil)
+	img := image.NewNRGBA(image.Rect(0, 0, 640, 480))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	photo := tgbotapi.NewPhoto(aliceU.ID, tgbotapi.FileBytes{Name: "chart.png", Bytes: buf.Bytes()})
+	photo.Caption = "<b>نمودار</b> فروش"
+	photo.ParseMode = tgbotapi.ModeHTML
+	sent, err := bot.Send(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := sent.Photo[len(sent.Photo)-1]
+	if len(sent.Photo) < 2 || last.Width != 640 || last.Height != 480 || sent.Caption != "نمودار فروش" || len(sent.CaptionEntities) != 1 {
+		t.Fatalf("sent photo: %+v caption %q %+v", sent.Photo, sent.Caption, sent.CaptionEntities)
+	}
+	ev := nextEvent(t, as, func(e client.Event) bool { return len(e.Media) > 0 })
+	if ev.Media[0].Kind != "photo" || ev.Media[0].FileID != last.FileID || ev.Text != "نمودار فروش" {
+		t.Fatalf("alice's photo: %+v", ev)
+	}
+	if f, err := alice.File(bg, last.FileID); err != nil || f.Width != 640 {
+		t.Fatalf("alice fetches the photo: %+v %v", f, err)
+	}
+	// A document from alice: the bot downloads it.
+	doc := bytes.Repeat([]byte("chapar bot file\n"), 70_000) // 1.1 MB: over the form's memory
+	docID := uploadAs(t, srv.URL, alice.Token(), "file", "report.txt", "text/plain", doc)
+	if _, err := alice.Send(bg, dm.ID, client.SendRequest{ClientID: "d1", Text: "the report", Media: []string{docID}}); err != nil {
+		t.Fatal(err)
+	}
+	ups, err := bot.GetUpdates(tgbotapi.UpdateConfig{})
+	if err != nil || len(ups) != 1 || ups[0].Message.Document == nil || ups[0].Message.Caption != "the report" {
+		t.Fatalf("the bot's update: %+v %v", ups, err)
+	}
+	d := ups[0].Message.Document
+	if d.FileName != "report.txt" || d.FileSize != len(doc) {
+		t.Fatalf("document: %+v", d)
+	}
+	file, err := bot.GetFile(tgbotapi.FileConfig{FileID: d.FileID})
+	if err != nil || file.FilePath == "" || file.FileSize != len(doc) {
+		t.Fatalf("getFile: %+v %v", file, err)
+	}
+	resp, body := get(t, srv.URL+"/file/bot"+b.Token+"/"+file.FilePath, nil)
+	if resp.StatusCode != 200 || !bytes.Equal(body, doc) || resp.Header.Get("Content-Disposition") != "attachment" {
+		t.Fatalf("download: %d, %d bytes, %v", resp.StatusCode, len(body), resp.Header)
+	}
+	if resp, _ := get(t, srv.URL+"/file/bot"+b.Token+"/"+file.FilePath, map[string]string{"Range": "bytes=0-5"}); resp.StatusCode != 206 {
+		t.Fatalf("range: %d", resp.StatusCode)
+	}
+	// On by file_id: the same file, not a copy.
+	again, err := bot.Send(tgbotapi.NewDocument(aliceU.ID, tgbotapi.FileID(d.FileID)))
+	if err != nil || again.Document == nil || again.Document.FileID != d.FileID {
+		t.Fatalf("resend by file_id: %+v %v", again, err)
+	}
+	// Refusals.
+	_, other := newBot(t, srv.URL, "file_owner2", "stranger_bot")
+	otherBot := botLib(t, srv.URL, other.Token)
+	if _, err := otherBot.GetFile(tgbotapi.FileConfig{FileID: d.FileID}); err == nil {
+		t.Fatal("another bot got the file")
+	}
+	if resp, _ := get(t, srv.URL+"/file/bot"+other.Token+"/"+file.FilePath, nil); resp.StatusCode != 404 {
+		t.Fatalf("another bot's download: %d", resp.StatusCode)
+	}
+	if _, err := bot.Send(tgbotapi.NewDocument(aliceU.ID, tgbotapi.FileID("nope"))); err == nil {
+		t.Fatal("a bad file_id was taken")
+	}
+	if _, err := bot.Send(tgbotapi.NewPhoto(aliceU.ID, tgbotapi.FileBytes{Name: "x.png", Bytes: []byte("<html>not a photo</html>")})); err == nil {
+		t.Fatal("HTML sent as a photo was taken")
+	}
+}
+
+// TestBotChatAdmin: a bot made admin of a group reads members, pins,
+// reacts, bans and unbans with the Bot API's methods; without the rights
+// (as a plain member) it may not ban.
+func TestBotChatAdmin(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "adm_owner", "admin_bot")
+	bot := botLib(t, srv.URL, b.Token)
+	alice, aliceU := newUser(t, srv.URL, "adm_alice")
+	_, carolU := newUser(t, srv.URL, "adm_carol")
+	g, err := alice.CreateGroup(bg, "Moderated", []int64{b.ID, carolU.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := alice.Send(bg, g.ID, client.SendRequest{ClientID: "m1", Text: "rules: be kind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupID := -1_000_000_000_000 - g.ID
+	member := func(userID int64) string {
+		t.Helper()
+		m, err := bot.GetChatMember(tgbotapi.GetChatMemberConfig{ChatConfigWithUser: tgbotapi.ChatConfigWithUser{ChatID: groupID, UserID: userID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Status
+	}
+	if s := member(aliceU.ID); s != "creator" {
+		t.Fatalf("alice: %s", s)
+	}
+	if s := member(carolU.ID); s != "member" {
+		t.Fatalf("carol: %s", s)
+	}
+	if _, err := bot.Request(tgbotapi.BanChatMemberConfig{ChatMemberConfig: tgbotapi.ChatMemberConfig{ChatID: groupID, UserID: carolU.ID}}); err == nil {
+		t.Fatal("a plain member banned someone")
+	}
+	if _, err := alice.SetRole(bg, g.ID, b.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.Request(tgbotapi.PinChatMessageConfig{ChatID: groupID, MessageID: int(msg.Event.Seq)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.MakeRequest("setMessageReaction", tgbotapi.Params{"chat_id": itoa(groupID), "message_id": itoa(msg.Event.Seq),
+		"reaction": `[{"type":"emoji","emoji":"👍"}]`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.MakeRequest("setMessageReaction", tgbotapi.Params{"chat_id": itoa(groupID), "message_id": itoa(msg.Event.Seq),
+		"reaction": `[{"type":"emoji","emoji":"🦄"}]`}); err == nil || !strings.Contains(err.Error(), "REACTION_INVALID") {
+		t.Fatalf("an emoji not in the list: %v", err)
+	}
+	if _, err := bot.Request(tgbotapi.BanChatMemberConfig{ChatMemberConfig: tgbotapi.ChatMemberConfig{ChatID: groupID, UserID: carolU.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := member(carolU.ID); s != "kicked" {
+		t.Fatalf("carol after the ban: %s", s)
+	}
+	if _, err := bot.Request(tgbotapi.UnbanChatMemberConfig{ChatMemberConfig: tgbotapi.ChatMemberConfig{ChatID: groupID, UserID: carolU.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := member(carolU.ID); s != "left" {
+		t.Fatalf("carol after the unban: %s", s)
+	}
+	if _, err := bot.Request(tgbotapi.UnpinChatMessageConfig{ChatID: groupID}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bot.GetChatMembersCount(tgbotapi.ChatMemberCountConfig{ChatConfig: tgbotapi.ChatConfig{ChatID: groupID}}); err != nil || n != 2 {
+		t.Fatalf("member count: %d %v", n, err)
 	}
 }

@@ -70,6 +70,7 @@ func init() {
 		{"tail", "[-chat ID] [-pos P]", "follow live events until Ctrl-C", cmdTail},
 		{"block", "@username", "block a user", cmdBlock},
 		{"unblock", "@username", "unblock a user", cmdUnblock},
+		{"bot", "create -username NAME_bot [-name N] | list | token -id ID", "make and manage your bots (docs/BOTS.md)", cmdBot},
 	}
 }
 
@@ -1003,4 +1004,64 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// Bots.
+
+// cmdBot: "bot create -username shop_bot [-name Shop]" prints the new
+// bot's token; "bot list" lists your bots; "bot token -id ID" gives one a
+// new token (the old one stops working).
+func cmdBot(e *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return usagef("bot: say create, list or token")
+	}
+	sub, args := args[0], args[1:]
+	fs := e.flags(true)
+	username := fs.String("username", "", "create: the bot's username (must end in \"bot\")")
+	name := fs.String("name", "", "create: the bot's display name")
+	id := fs.Int64("id", 0, "token: the bot's id")
+	if _, err := e.parse(fs, args, false); err != nil {
+		return err
+	}
+	if err := e.signedIn(); err != nil {
+		return err
+	}
+	ctx, cancel := e.ctx()
+	defer cancel()
+	var b *client.Bot
+	var err error
+	switch sub {
+	case "create":
+		if *username == "" {
+			return usagef("bot create: -username is required")
+		}
+		b, err = e.c.CreateBot(ctx, strings.TrimPrefix(*username, "@"), *name)
+	case "token":
+		if *id <= 0 {
+			return usagef("bot token: -id is required")
+		}
+		b, err = e.c.RenewBotToken(ctx, *id)
+	case "list":
+		bots, err := e.c.Bots(ctx)
+		if err != nil {
+			return err
+		}
+		if e.json {
+			return e.printJSON(bots)
+		}
+		for _, b := range bots {
+			fmt.Fprintf(e.stdout, "%d\t@%s\t%s\n", b.ID, b.Username, b.Name)
+		}
+		return nil
+	default:
+		return usagef("bot: say create, list or token, not %q", sub)
+	}
+	if err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(b)
+	}
+	fmt.Fprintln(e.stdout, b.Token)
+	return nil
 }

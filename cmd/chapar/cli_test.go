@@ -488,3 +488,33 @@ func TestCLIAgainstRealServer(t *testing.T) {
 		t.Fatalf("send to a missing chat: exit %d, %q", code, errOut)
 	}
 }
+
+// TestCLIBots: against the real server, "bot create" prints a token that
+// the Bot API takes, "bot list" lists the bot, "bot token" replaces it.
+func TestCLIBots(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	c := newCLI(t)
+	c.mustRun("register", "-server", srv.URL, "-username", "cli_owner", "-password", "secret123")
+	token := strings.TrimSpace(c.mustRun("bot", "create", "-username", "cli_helper_bot", "-name", "Helper"))
+	if status, out := botCall(t, "GET", srv.URL+"/bot"+token+"/getMe", "", ""); status != 200 || out["ok"] != true {
+		t.Fatalf("getMe with the CLI's token %q: %d %v", token, status, out)
+	}
+	list := c.mustRun("bot", "list")
+	if !strings.Contains(list, "@cli_helper_bot\tHelper") {
+		t.Fatalf("bot list: %q", list)
+	}
+	id := strings.Split(list, "\t")[0]
+	renewed := strings.TrimSpace(c.mustRun("bot", "token", "-id", id))
+	if renewed == token || !strings.HasPrefix(renewed, id+":") {
+		t.Fatalf("renewed %q (was %q)", renewed, token)
+	}
+	if status, _ := botCall(t, "GET", srv.URL+"/bot"+token+"/getMe", "", ""); status != 401 {
+		t.Fatalf("the old token: %d", status)
+	}
+	if code, _, errOut := c.run("bot", "create", "-username", "helper"); code != 1 || !strings.Contains(errOut, "must end in") {
+		t.Fatalf("a bot not named …bot: exit %d, %q", code, errOut)
+	}
+	if code, _, _ := c.run("bot", "fly"); code != 2 {
+		t.Fatalf("an unknown bot command: exit %d", code)
+	}
+}

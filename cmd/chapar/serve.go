@@ -322,7 +322,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		be.close()
 		return err
 	}
-	bots := botapi.New(svc, h, log)
+	bots := botapi.New(svc, h, ms, log)
 	allow, _ := prefixes(cfg.WebhookAllow)
 	bots.StartWebhooks(ctx, botapi.Targets{Allow: allow})
 	ice, closeCalls, err := startCalls(ctx, cfg, st, svc, log, reg)

@@ -89,6 +89,7 @@ func (s *Server) renewBotToken(w http.ResponseWriter, r *http.Request, sess doma
 func (s *Server) updateBot(w http.ResponseWriter, r *http.Request, sess domain.Session) {
 	id, err := pathID(r, "id", "bot")
 	var req struct {
+		Name             *string              `json:"name"`
 		Description      *string              `json:"description"`
 		ShortDescription *string              `json:"short_description"`
 		Commands         *[]domain.BotCommand `json:"commands"`
@@ -101,7 +102,7 @@ func (s *Server) updateBot(w http.ResponseWriter, r *http.Request, sess domain.S
 	if err == nil {
 		if _, err = s.svc.BotOf(r.Context(), sess.UserID, id); err == nil {
 			var b domain.Bot
-			b, err = s.svc.SetBot(r.Context(), sess.UserID, id, domain.BotSettings{Description: req.Description,
+			b, err = s.svc.SetBot(r.Context(), sess.UserID, id, domain.BotSettings{Name: req.Name, Description: req.Description,
 				ShortDescription: req.ShortDescription, Commands: req.Commands, Privacy: req.Privacy})
 			if err == nil {
 				v, err = s.botView(r, b, "")

@@ -32,7 +32,7 @@ type Server struct {
 	mux     *http.ServeMux
 	media   *media.Service // nil: media endpoints answer 503
 	ice     ICE            // nil: calls have no STUN/TURN servers (503)
-	bots    http.Handler   // the Bot API (/bot<token>/<method>), or nil
+	bots    *botapi.Server // the Bot API (/bot<token>/<method>), or nil
 }
 
 // Options configure a Server.
@@ -84,6 +84,10 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if botapi.Handles(r.URL.Path) {
 			s.bots.ServeHTTP(w, r)
+			return
+		}
+		if botapi.HandlesFile(r.URL.Path) {
+			s.bots.ServeFile(w, r)
 			return
 		}
 		s.mux.ServeHTTP(w, r)

@@ -27,10 +27,13 @@ func init() {
 	register("sendChatAction", (*Server).sendChatAction)
 	register("getChat", (*Server).getChat)
 	register("getChatMemberCount", (*Server).getChatMemberCount)
+	register("getChatMembersCount", (*Server).getChatMemberCount) // its old name, which older libraries use
 	register("leaveChat", (*Server).leaveChat)
 	register("setMyCommands", (*Server).setMyCommands)
 	register("getMyCommands", (*Server).getMyCommands)
 	register("deleteMyCommands", (*Server).deleteMyCommands)
+	register("setMyName", (*Server).setMyName)
+	register("getMyName", (*Server).getMyName)
 	register("setMyDescription", (*Server).setMyDescription)
 	register("getMyDescription", (*Server).getMyDescription)
 	register("setMyShortDescription", (*Server).setMyShortDescription)
@@ -416,4 +419,30 @@ func (s *Server) answerCallbackQuery(ctx context.Context, bot domain.Bot, p para
 		return nil, err
 	}
 	return true, nil
+}
+
+func (s *Server) setMyName(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	name, err := p.str("name")
+	if err != nil {
+		return nil, err
+	}
+	if name == "" { // Telegram: an empty name removes it; a chapar user always has one
+		u, err := s.svc.User(ctx, bot.UserID)
+		if err != nil {
+			return nil, err
+		}
+		name = u.Username
+	}
+	if _, err := s.svc.SetBot(ctx, bot.UserID, bot.UserID, domain.BotSettings{Name: &name}); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+func (s *Server) getMyName(ctx context.Context, bot domain.Bot, _ params) (any, error) {
+	u, err := s.svc.User(ctx, bot.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"name": u.DisplayName}, nil
 }

@@ -63,6 +63,11 @@ type Message struct {
 	Caption         string        `json:"caption,omitempty"`
 	CaptionEntities []entityJSON  `json:"caption_entities,omitempty"`
 	ReplyMarkup     *inlineMarkup `json:"reply_markup,omitempty"`
+	Photo           []PhotoSize   `json:"photo,omitempty"`
+	Document        *fileJSON     `json:"document,omitempty"`
+	Voice           *fileJSON     `json:"voice,omitempty"`
+	Video           *fileJSON     `json:"video,omitempty"`
+	Audio           *fileJSON     `json:"audio,omitempty"`
 	NewChatMembers  []User        `json:"new_chat_members,omitempty"`
 	LeftChatMember  *User         `json:"left_chat_member,omitempty"`
 }
@@ -146,6 +151,7 @@ func (v *view) message(ev domain.Event, withReply bool) (*Message, error) {
 	if len(ev.Media) > 0 {
 		m.Text, m.Caption = "", ev.Text
 		m.Entities, m.CaptionEntities = nil, m.Entities
+		m.attach(ev.Media)
 	}
 	if ev.ActorID != 0 {
 		u, err := v.user(ev.ActorID)

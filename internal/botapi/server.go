@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,13 +22,15 @@ import (
 
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
+	"github.com/chapar/chapar/internal/media"
 )
 
 // Server answers Bot API requests.
 type Server struct {
-	svc *domain.Service
-	hub *hub.Hub
-	log *slog.Logger
+	svc   *domain.Service
+	hub   *hub.Hub
+	media *media.Service // nil: no files
+	log   *slog.Logger
 
 	pollMu sync.Mutex
 	polls  map[int64]*poll // each bot's getUpdates in progress
@@ -36,12 +39,12 @@ type Server struct {
 	limits   sendLimits
 }
 
-// New makes a Server.
-func New(svc *domain.Service, h *hub.Hub, log *slog.Logger) *Server {
+// New makes a Server; ms may be nil (no files).
+func New(svc *domain.Service, h *hub.Hub, ms *media.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{svc: svc, hub: h, log: log, polls: make(map[int64]*poll)}
+	return &Server{svc: svc, hub: h, media: ms, log: log, polls: make(map[int64]*poll)}
 }
 
 // botPath is /bot<token>/<method>; a token is "<id>:<secret>".
@@ -79,7 +82,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, &apiError{400, "Bad Request: " + err.Error()})
 		return
 	}
-	result, err := method(s, r.Context(), bot, p)
+	ctx := r.Context()
+	if r.MultipartForm != nil {
+		ctx = context.WithValue(ctx, formKey{}, r.MultipartForm)
+		defer r.MultipartForm.RemoveAll()
+	}
+	result, err := method(s, ctx, bot, p)
 	if err != nil {
 		fail(w, s.telegramError(err))
 		return
@@ -197,8 +205,12 @@ func readParams(r *http.Request) (params, error) {
 	if r.Method != http.MethodPost || r.Body == nil {
 		return p, nil
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	limit := int64(maxBody)
+	if ct == "multipart/form-data" {
+		limit = maxBotUpload + maxBody // a file, and the other fields
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, limit)
 	switch ct {
 	case "application/json":
 		var body map[string]json.RawMessage
@@ -221,7 +233,7 @@ func readParams(r *http.Request) (params, error) {
 			p.setString(k, vs[len(vs)-1])
 		}
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(maxBody); err != nil {
+		if err := r.ParseMultipartForm(maxBody); err != nil { // files over 1 MB wait on disk
 			return nil, errors.New("can't parse multipart form")
 		}
 		for k, vs := range r.MultipartForm.Value {
@@ -318,4 +330,17 @@ func (p params) need(k string) (string, error) {
 		err = badRequest("%s is empty", k)
 	}
 	return s, err
+}
+
+// formKey keeps a multipart request's form in its context, for the
+// methods that take an uploaded file.
+type formKey struct{}
+
+// uploaded is the file uploaded as the named field, or nil.
+func uploaded(ctx context.Context, name string) *multipart.FileHeader {
+	form, _ := ctx.Value(formKey{}).(*multipart.Form)
+	if form == nil || len(form.File[name]) == 0 {
+		return nil
+	}
+	return form.File[name][0]
 }

@@ -177,6 +177,7 @@ func (s *Service) NewBotToken(ctx context.Context, ownerID, botID int64) (string
 
 // BotSettings are what an owner (or the bot itself) may change.
 type BotSettings struct {
+	Name             *string // the bot user's display name
 	Description      *string
 	ShortDescription *string
 	Commands         *[]BotCommand
@@ -212,6 +213,11 @@ func (s *Service) SetBot(ctx context.Context, actorID, botID int64, set BotSetti
 	}
 	if set.Privacy != nil {
 		b.Privacy = *set.Privacy
+	}
+	if set.Name != nil {
+		if _, err := s.UpdateProfile(ctx, botID, ProfileUpdate{DisplayName: set.Name}); err != nil {
+			return b, err
+		}
 	}
 	return b, s.store.UpdateBot(ctx, b)
 }
@@ -386,4 +392,14 @@ func (s *Service) WebhookBots(ctx context.Context) ([]Bot, error) { return s.sto
 // LeaseWebhook claims the delivery of a bot's updates for a node.
 func (s *Service) LeaseWebhook(ctx context.Context, botID int64, node string, until time.Time) (bool, error) {
 	return s.store.LeaseWebhook(ctx, botID, node, until, s.now())
+}
+
+// MemberOf returns a chat member as someone who may read the chat sees
+// them (a left or never-joined user comes back with LeftSeq set or
+// KindNotFound).
+func (s *Service) MemberOf(ctx context.Context, userID, chatID, targetID int64) (Member, error) {
+	if _, err := s.access(ctx, chatID, userID); err != nil {
+		return Member{}, err
+	}
+	return s.store.Member(ctx, chatID, targetID)
 }

@@ -95,7 +95,7 @@ func TestCheck(t *testing.T) {
 		{Photo, "image/webp", "image/webp", true},
 		{Photo, "image/gif", "image/gif", true},
 		{Photo, "image/png", "image/jpeg", false},
-		{Photo, "", "image/jpeg", false},
+		{Photo, "", "image/jpeg", true}, // nothing claimed (a bot's upload): the kind alone is checked
 		{Photo, "image/svg+xml", "text/xml; charset=utf-8", false},
 		{Photo, "application/pdf", "application/pdf", false},
 		{Video, "video/mp4", "video/mp4", true},
