@@ -72,6 +72,9 @@ type serveConfig struct {
 	// WebhookAllow lists address prefixes (CIDR) bots' webhooks may reach
 	// besides public addresses, comma-separated (e.g. "10.20.0.0/16").
 	WebhookAllow string `toml:"webhook_allow"`
+	// BotSendRate is how many messages a second one bot may send (Telegram's
+	// 30; 0 lifts bots' send limits, e.g. for a broadcast bot).
+	BotSendRate float64 `toml:"bot_send_rate"`
 
 	SendLimit    int      `toml:"send_limit"`
 	MaxTextLen   int      `toml:"max_text_len"`
@@ -94,7 +97,7 @@ func defaultServeConfig() serveConfig {
 		Addr: ":8080", Data: "./chapar-data", LogLevel: "info", LogFormat: "text", Cluster: "main",
 		MaxTextLen: dc.MaxTextLen, MaxGroupSize: dc.MaxGroupSize, EditWindow: duration{dc.EditWindow},
 		SendLimit: dc.SendLimit, MaxFileSize: 2 << 30, UploadQuota: 20 << 30,
-		TurnAddr: ":3478", TurnPorts: "49152-65535", TurnUserBandwidth: 2_000_000,
+		TurnAddr: ":3478", TurnPorts: "49152-65535", TurnUserBandwidth: 2_000_000, BotSendRate: botapi.DefaultBotSendRate,
 	}
 }
 
@@ -124,6 +127,7 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&fl.TurnSecret, "turn-secret", "", "TURN REST shared secret, as an external TURN server's static-auth-secret (env CHAPAR_TURN_SECRET; default: a random one kept in the database)")
 	fs.Int64Var(&fl.TurnUserBandwidth, "turn-user-bandwidth", cfg.TurnUserBandwidth, "bytes per second the relay carries for one user")
 	fs.StringVar(&fl.WebhookAllow, "webhook-allow", "", "address prefixes bots' webhooks may reach besides public ones, e.g. 10.20.0.0/16 (env CHAPAR_WEBHOOK_ALLOW)")
+	fs.Float64Var(&fl.BotSendRate, "bot-send-rate", cfg.BotSendRate, "messages a second one bot may send (0: no limit for bots)")
 	fs.IntVar(&fl.SendLimit, "send-limit", cfg.SendLimit, "messages one user may send per 10 s (0: no limit)")
 	fs.IntVar(&fl.MaxTextLen, "max-text-len", cfg.MaxTextLen, "most characters in a message")
 	fs.IntVar(&fl.MaxGroupSize, "max-group-size", cfg.MaxGroupSize, "most members in a group")
@@ -203,6 +207,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 			cfg.TurnUserBandwidth = fl.TurnUserBandwidth
 		case "webhook-allow":
 			cfg.WebhookAllow = fl.WebhookAllow
+		case "bot-send-rate":
+			cfg.BotSendRate = fl.BotSendRate
 		}
 	})
 	switch {
@@ -218,6 +224,8 @@ func loadServeConfig(args []string, stderr io.Writer, getenv func(string) string
 		return cfg, errors.New("turn_public_ip must be an IPv4 address")
 	case badPrefixes(cfg.WebhookAllow) != nil:
 		return cfg, fmt.Errorf("webhook_allow: %w", badPrefixes(cfg.WebhookAllow))
+	case cfg.BotSendRate < 0:
+		return cfg, errors.New("bot_send_rate must not be negative")
 	case cfg.TurnUserBandwidth < 1:
 		return cfg, errors.New("turn_user_bandwidth must be positive")
 	case cfg.SendLimit < 0:
@@ -323,6 +331,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, ready chan<- 
 		return err
 	}
 	bots := botapi.New(svc, h, ms, log)
+	bots.SetSendRate(cfg.BotSendRate)
 	allow, _ := prefixes(cfg.WebhookAllow)
 	bots.StartWebhooks(ctx, botapi.Targets{Allow: allow})
 	ice, closeCalls, err := startCalls(ctx, cfg, st, svc, log, reg)

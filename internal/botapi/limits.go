@@ -13,6 +13,8 @@ import (
 // allowed), 20 a minute in one group or channel. Over them, a 429 with
 // retry_after, which libraries honour.
 type sendLimits struct {
+	perBot rate.Limit // messages a second per bot; 0: no limits at all (-bot-send-rate 0)
+
 	mu    sync.Mutex
 	bots  map[int64]*rate.Limiter
 	chats map[[2]int64]*rate.Limiter
@@ -20,10 +22,12 @@ type sendLimits struct {
 }
 
 var (
-	botRate     = rate.Limit(30)
 	privateRate = rate.Limit(1)
 	groupRate   = rate.Every(3 * time.Second) // 20 a minute
 )
+
+// DefaultBotSendRate is Telegram's: about 30 messages a second per bot.
+const DefaultBotSendRate = 30
 
 const (
 	botBurst     = 30
@@ -34,6 +38,9 @@ const (
 // allow takes one send of bot into chat, or says how long to wait. undo
 // gives the send back (it failed).
 func (l *sendLimits) allow(bot, chat int64, group bool, now time.Time) (undo func(), retryAfter int) {
+	if l.perBot == 0 {
+		return func() {}, 0
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.bots == nil {
@@ -41,7 +48,7 @@ func (l *sendLimits) allow(bot, chat int64, group bool, now time.Time) (undo fun
 	}
 	if now.Sub(l.swept) > time.Minute { // forget limiters that are full again
 		for k, v := range l.bots {
-			if v.TokensAt(now) >= botBurst {
+			if v.TokensAt(now) >= float64(v.Burst()) {
 				delete(l.bots, k)
 			}
 		}
@@ -54,7 +61,7 @@ func (l *sendLimits) allow(bot, chat int64, group bool, now time.Time) (undo fun
 	}
 	b := l.bots[bot]
 	if b == nil {
-		b = rate.NewLimiter(botRate, botBurst)
+		b = rate.NewLimiter(l.perBot, max(botBurst, int(l.perBot)))
 		l.bots[bot] = b
 	}
 	key := [2]int64{bot, chat}

@@ -211,6 +211,7 @@ func (v *view) chatID(p params) (int64, error) {
 			}
 			return 0, badRequest("chat not found")
 		}
+		v.chats[c.ID] = c // read once per request
 		return c.ID, nil
 	case id < -bigChatBase:
 		return -id - bigChatBase, nil

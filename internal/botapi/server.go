@@ -23,6 +23,7 @@ import (
 	"github.com/chapar/chapar/internal/domain"
 	"github.com/chapar/chapar/internal/hub"
 	"github.com/chapar/chapar/internal/media"
+	"golang.org/x/time/rate"
 )
 
 // Server answers Bot API requests.
@@ -44,8 +45,14 @@ func New(svc *domain.Service, h *hub.Hub, ms *media.Service, log *slog.Logger) *
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{svc: svc, hub: h, media: ms, log: log, polls: make(map[int64]*poll)}
+	return &Server{svc: svc, hub: h, media: ms, log: log, polls: make(map[int64]*poll),
+		limits: sendLimits{perBot: DefaultBotSendRate}}
 }
+
+// SetSendRate sets how many messages a second one bot may send (0: no
+// send limits for bots at all; otherwise the per-chat limits stay
+// Telegram's).
+func (s *Server) SetSendRate(perSecond float64) { s.limits.perBot = rate.Limit(perSecond) }
 
 // botPath is /bot<token>/<method>; a token is "<id>:<secret>".
 var botPath = regexp.MustCompile(`^/bot([0-9]+:[A-Za-z0-9_-]+)/([A-Za-z]*)$`)
