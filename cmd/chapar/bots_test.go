@@ -818,3 +818,160 @@ func TestBotChatAdmin(t *testing.T) {
 		t.Fatalf("member count: %d %v", n, err)
 	}
 }
+
+// TestBotChannelAndEdits: a bot made admin of a channel gets its posts
+// (channel_post, from the channel itself, and edited_channel_post) and
+// posts there by its -100… id or @username; in a group it gets people's
+// edits (edited_message) and, when it asks, others' membership changes
+// (chat_member).
+func TestBotChannelAndEdits(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "ch_owner", "news_bot")
+	bot := botLib(t, srv.URL, b.Token)
+	alice, _ := newUser(t, srv.URL, "ch_alice")
+	_, carolU := newUser(t, srv.URL, "ch_carol")
+	ch, err := alice.CreateChannel(bg, client.ChannelRequest{Title: "اخبار", Username: "akhbar_news"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.AddMembers(bg, ch.ID, []int64{b.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.SetAdmin(bg, ch.ID, b.ID, []string{"post", "edit"}); err != nil {
+		t.Fatal(err)
+	}
+	post, err := alice.Send(bg, ch.ID, client.SendRequest{ClientID: "p1", Text: "خبر اول"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Edit(bg, ch.ID, post.Event.Seq, "خبر اول (ویرایش)"); err != nil {
+		t.Fatal(err)
+	}
+	next := func(cfg tgbotapi.UpdateConfig) []tgbotapi.Update {
+		t.Helper()
+		ups, err := bot.GetUpdates(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ups) > 0 {
+			cfg.Offset, cfg.Limit = ups[len(ups)-1].UpdateID+1, 1
+			if _, err := bot.GetUpdates(cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ups
+	}
+	var posts, edits int
+	for _, u := range next(tgbotapi.UpdateConfig{}) {
+		switch {
+		case u.ChannelPost != nil:
+			posts++
+			// Read after the edit, the post carries its current text
+			// (docs/BOTS.md "Differences from Telegram").
+			if u.ChannelPost.Text != "خبر اول (ویرایش)" || u.ChannelPost.SenderChat == nil || u.ChannelPost.SenderChat.UserName != "akhbar_news" ||
+				u.ChannelPost.Chat.Type != "channel" {
+				t.Fatalf("channel post: %+v", u.ChannelPost)
+			}
+		case u.EditedChannelPost != nil:
+			edits++
+			if u.EditedChannelPost.Text != "خبر اول (ویرایش)" || u.EditedChannelPost.EditDate == 0 {
+				t.Fatalf("edited post: %+v", u.EditedChannelPost)
+			}
+		}
+	}
+	if posts != 1 || edits != 1 {
+		t.Fatalf("%d posts, %d edits", posts, edits)
+	}
+	for _, to := range []tgbotapi.Chattable{tgbotapi.NewMessage(-1_000_000_000_000-ch.ID, "from the bot"),
+		tgbotapi.NewMessageToChannel("@akhbar_news", "by username")} {
+		if m, err := bot.Send(to); err != nil || m.Chat.Type != "channel" {
+			t.Fatalf("posting: %+v %v", m, err)
+		}
+	}
+	// A group: edits, and others' membership when asked for.
+	g, err := alice.CreateGroup(bg, "g", []int64{b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.SetRole(bg, g.ID, b.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := alice.Send(bg, g.ID, client.SendRequest{ClientID: "g1", Text: "draft"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Edit(bg, g.ID, m.Event.Seq, "final"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.AddMembers(bg, g.ID, []int64{carolU.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var edited, joined bool
+	for _, u := range next(tgbotapi.UpdateConfig{AllowedUpdates: []string{"message", "edited_message", "chat_member"}}) {
+		if u.EditedMessage != nil && u.EditedMessage.Text == "final" && u.EditedMessage.MessageID == int(m.Event.Seq) {
+			edited = true
+		}
+		if u.ChatMember != nil && u.ChatMember.NewChatMember.User.ID == carolU.ID && u.ChatMember.NewChatMember.Status == "member" {
+			joined = true
+		}
+		if u.MyChatMember != nil {
+			t.Fatalf("my_chat_member came though not asked for: %+v", u.MyChatMember)
+		}
+	}
+	if !edited || !joined {
+		t.Fatalf("edited %v, carol joined %v", edited, joined)
+	}
+}
+
+// TestBotMethodErrors: every method refuses a call without its required
+// parameters with a 400 in Telegram's words, and changes nothing.
+func TestBotMethodErrors(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	_, b := newBot(t, srv.URL, "me_owner", "errors_bot")
+	base := srv.URL + "/bot" + b.Token + "/"
+	alice, aliceU := newUser(t, srv.URL, "me_alice")
+	if _, err := alice.CreateDirect(bg, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	alicesChat := itoa(aliceU.ID)
+	chatMethods := []string{"sendMessage", "forwardMessage", "copyMessage", "editMessageText", "editMessageReplyMarkup",
+		"deleteMessage", "sendChatAction", "getChat", "getChatMemberCount", "leaveChat", "getChatMember", "banChatMember",
+		"unbanChatMember", "pinChatMessage", "unpinChatMessage", "setMessageReaction", "sendPhoto", "sendDocument",
+		"sendVoice", "sendVideo", "sendAudio"}
+	for _, m := range chatMethods {
+		status, out := botCall(t, "POST", base+m, "application/json", `{}`)
+		if status != 400 || out["description"] != "Bad Request: chat_id is empty" {
+			t.Errorf("%s without chat_id: %d %v", m, status, out)
+		}
+		status, out = botCall(t, "POST", base+m, "application/json", `{"chat_id":"not a chat"}`)
+		if status != 400 || out["description"] != "Bad Request: chat not found" {
+			t.Errorf("%s with a bad chat_id: %d %v", m, status, out)
+		}
+	}
+	for _, tc := range []struct{ method, body, want string }{
+		{"getFile", `{}`, "Bad Request: file_id is empty"},
+		{"getFile", `{"file_id":"nope"}`, "Bad Request: invalid file_id"},
+		{"answerCallbackQuery", `{}`, "Bad Request: callback_query_id is empty"},
+		{"answerCallbackQuery", `{"callback_query_id":"12345"}`, ""},
+		{"setWebhook", `{"url":"gopher://x"}`, "Bad Request: bad webhook: an HTTP URL is required"},
+		{"setMyCommands", `{"commands":"not a list"}`, "Bad Request: can't parse commands JSON object"},
+		{"getUpdates", `{"offset":"x"}`, "Bad Request: parameter \"offset\" must be an integer"},
+		{"sendMessage", `{"chat_id":` + alicesChat + `,"text":"x","reply_markup":{"inline_keyboard":[[{"text":"x"}]]}}`, ""},
+		{"sendMessage", `{"chat_id":` + alicesChat + `,"text":"x","parse_mode":"Klingon"}`, "Bad Request: unsupported parse_mode"},
+		{"sendMessage", `{"chat_id":` + alicesChat + `}`, "Bad Request: message text is empty"},
+		{"sendPhoto", `{"chat_id":` + alicesChat + `}`, "Bad Request: there is no photo in the request"},
+		{"forwardMessage", `{"chat_id":` + alicesChat + `}`, "Bad Request: from_chat_id is empty"},
+	} {
+		status, out := botCall(t, "POST", base+tc.method, "application/json", tc.body)
+		if status != 400 || out["ok"] != false || (tc.want != "" && out["description"] != tc.want) {
+			t.Errorf("%s %s: %d %v; want 400 %q", tc.method, tc.body, status, out, tc.want)
+		}
+	}
+	// GET works for reads, other methods are 405, and no body limit is lifted.
+	if status, _ := botCall(t, "PUT", base+"getMe", "", ""); status != 405 {
+		t.Errorf("PUT: %d", status)
+	}
+	if status, _ := botCall(t, "POST", base+"sendMessage", "application/json", `{"chat_id":1,"text":"`+strings.Repeat("x", 2<<20)+`"}`); status != 400 {
+		t.Errorf("a 2 MB body: %d", status)
+	}
+}

@@ -108,6 +108,10 @@ func init() {
 // sendFile is a sendPhoto-like method: the file is the param parameter.
 func sendFile(param, kind string) method {
 	return func(s *Server, ctx context.Context, bot domain.Bot, p params) (any, error) {
+		v, chatID, err := s.chatParam(ctx, bot, p)
+		if err != nil {
+			return nil, err
+		}
 		caption, rich, err := richText(p, "caption", "caption_entities")
 		if err != nil {
 			return nil, err
@@ -116,7 +120,7 @@ func sendFile(param, kind string) method {
 		if err != nil {
 			return nil, err
 		}
-		return s.send(ctx, bot, p, domain.SendRequest{Text: caption, Rich: rich, Media: []string{id}})
+		return s.send(ctx, bot, p, v, chatID, domain.SendRequest{Text: caption, Rich: rich, Media: []string{id}})
 	}
 }
 

@@ -75,12 +75,11 @@ func replyTo(p params) (int64, error) {
 	return p.int("reply_to_message_id", 0)
 }
 
-// send sends a message as the bot and returns it as Telegram's Message.
-func (s *Server) send(ctx context.Context, bot domain.Bot, p params, r domain.SendRequest) (any, error) {
-	v, chatID, err := s.chatParam(ctx, bot, p)
-	if err != nil {
-		return nil, err
-	}
+// send sends a message as the bot into chatID (read first with
+// chatParam, as Telegram checks chat_id first) and returns it as
+// Telegram's Message.
+func (s *Server) send(ctx context.Context, bot domain.Bot, p params, v *view, chatID int64, r domain.SendRequest) (any, error) {
+	var err error
 	if r.ReplyTo, err = replyTo(p); err != nil {
 		return nil, err
 	}
@@ -109,6 +108,10 @@ func (s *Server) send(ctx context.Context, bot domain.Bot, p params, r domain.Se
 }
 
 func (s *Server) sendMessage(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	v, chatID, err := s.chatParam(ctx, bot, p)
+	if err != nil {
+		return nil, err
+	}
 	text, rich, err := richText(p, "text", "entities")
 	if err != nil {
 		return nil, err
@@ -116,7 +119,7 @@ func (s *Server) sendMessage(ctx context.Context, bot domain.Bot, p params) (any
 	if text == "" {
 		return nil, badRequest("message text is empty")
 	}
-	return s.send(ctx, bot, p, domain.SendRequest{Text: text, Rich: rich})
+	return s.send(ctx, bot, p, v, chatID, domain.SendRequest{Text: text, Rich: rich})
 }
 
 // fromMessage reads from_chat_id and message_id.
@@ -141,16 +144,24 @@ func (s *Server) fromMessage(ctx context.Context, bot domain.Bot, p params) (*do
 }
 
 func (s *Server) forwardMessage(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	v, chatID, err := s.chatParam(ctx, bot, p)
+	if err != nil {
+		return nil, err
+	}
 	f, err := s.fromMessage(ctx, bot, p)
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, bot, p, domain.SendRequest{Forward: f})
+	return s.send(ctx, bot, p, v, chatID, domain.SendRequest{Forward: f})
 }
 
 // copyMessage sends the message's text and files again as the bot's own
 // (no "forwarded from"), and answers with the new message's id.
 func (s *Server) copyMessage(ctx context.Context, bot domain.Bot, p params) (any, error) {
+	v, chatID, err := s.chatParam(ctx, bot, p)
+	if err != nil {
+		return nil, err
+	}
 	f, err := s.fromMessage(ctx, bot, p)
 	if err != nil {
 		return nil, err
@@ -168,7 +179,7 @@ func (s *Server) copyMessage(ctx context.Context, bot domain.Bot, p params) (any
 			return nil, err
 		}
 	}
-	m, err := s.send(ctx, bot, p, r)
+	m, err := s.send(ctx, bot, p, v, chatID, r)
 	if err != nil {
 		return nil, err
 	}

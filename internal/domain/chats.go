@@ -131,7 +131,9 @@ func (s *Service) Members(ctx context.Context, userID, chatID, after int64, limi
 	return s.store.Members(ctx, chatID, after, limit)
 }
 
-// AddMembers adds users to a group.
+// AddMembers adds users to a group, or bots to a channel (people
+// subscribe to a channel themselves; its admins add bots, to make them
+// admins).
 func (s *Service) AddMembers(ctx context.Context, userID, chatID int64, userIDs []int64) ([]Event, error) {
 	if len(userIDs) == 0 || len(userIDs) > 200 {
 		return nil, Invalid("user_ids", "give 1-200 users")
@@ -141,7 +143,11 @@ func (s *Service) AddMembers(ctx context.Context, userID, chatID int64, userIDs 
 		return nil, err
 	}
 	if a.chat.Type == ChatChannel {
-		return nil, Errorf(KindForbidden, "people subscribe to a channel themselves; share its link")
+		for _, id := range userIDs {
+			if u, err := s.store.UserByID(ctx, id); err != nil || !u.IsBot {
+				return nil, Errorf(KindForbidden, "people subscribe to a channel themselves; share its link")
+			}
+		}
 	}
 	return s.store.AddMembers(ctx, chatID, userID, uniq(userIDs), s.cfg.MaxGroupSize)
 }
