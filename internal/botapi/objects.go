@@ -107,7 +107,7 @@ func (v *view) chatSummary(chatID int64) (domain.ChatSummary, error) {
 	if c, ok := v.chats[chatID]; ok {
 		return c, nil
 	}
-	c, err := v.s.svc.Chat(v.ctx, v.botID, chatID)
+	c, err := v.s.svc.ChatBrief(v.ctx, v.botID, chatID)
 	if err == nil {
 		v.chats[chatID] = c
 	}

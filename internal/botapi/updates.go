@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strconv"
+
+	"github.com/chapar/chapar/internal/hub"
 	"strings"
 	"time"
 
@@ -313,18 +315,22 @@ func (s *Server) getUpdates(ctx context.Context, bot domain.Bot, p params) (any,
 	}
 	me, stop := s.startPoll(bot.UserID)
 	defer stop()
+	// The hub is told only when the call is about to wait: a poll that
+	// finds updates costs no registration (see wait below).
 	waiter := &waker{wake: make(chan struct{}, 1)}
-	hc, err := s.hub.RegisterUser(ctx, waiter, bot.UserID, 0, s.svc.ActiveChatIDs)
-	if err != nil {
-		return nil, err
-	}
-	defer s.hub.Unregister(hc)
+	var hc *hub.Conn
+	defer func() {
+		if hc != nil {
+			s.hub.Unregister(hc)
+		}
+	}()
 
 	from := bot.UpdateOffset
 	if offset > 0 {
 		from = max(from, offset)
 	}
-	if offset > 0 || allowedNow != nil {
+	// Confirming is a write: made only when the offset moves.
+	if from > bot.UpdateOffset || allowedNow != nil {
 		if err := s.svc.ConfirmUpdates(ctx, bot.UserID, from, allowedNow); err != nil {
 			return nil, err
 		}
@@ -343,6 +349,14 @@ func (s *Server) getUpdates(ctx context.Context, bot domain.Bot, p params) (any,
 		}
 		if len(ups) > 0 || timeout == 0 || !time.Now().Before(deadline) {
 			return ups, nil
+		}
+		if hc == nil {
+			// Registered now, then read once more: an event committed
+			// between the read above and the registration is not missed.
+			if hc, err = s.hub.RegisterUser(ctx, waiter, bot.UserID, 0, s.svc.ActiveChatIDs); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		from = next // nothing the bot gets up to here: no need to read it again
 		t := time.NewTimer(time.Until(deadline))

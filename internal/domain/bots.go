@@ -273,7 +273,7 @@ func (s *Service) BotChatWith(ctx context.Context, botID, userID int64) (ChatSum
 	if err != nil {
 		return ChatSummary{}, err
 	}
-	return s.store.ChatSummary(ctx, c.ID, botID)
+	return s.ChatBrief(ctx, botID, c.ID)
 }
 
 // EvCallback is a private event for a bot: a user pressed one of its
@@ -402,4 +402,28 @@ func (s *Service) MemberOf(ctx context.Context, userID, chatID, targetID int64) 
 		return Member{}, err
 	}
 	return s.store.Member(ctx, chatID, targetID)
+}
+
+// ChatBrief is a chat as a member (or, for a public chat, anyone) sees it,
+// without the counts and last message of ChatSummary: the Bot API reads
+// one for every update it gives, and a bot's unread count (it never reads)
+// would grow with the chat.
+func (s *Service) ChatBrief(ctx context.Context, userID, chatID int64) (ChatSummary, error) {
+	a, err := s.access(ctx, chatID, userID)
+	if err != nil {
+		return ChatSummary{}, err
+	}
+	cs := ChatSummary{Chat: a.chat, Role: a.member.Role, Rights: a.rights}
+	if a.chat.Type == ChatDirect {
+		ms, err := s.store.Members(ctx, chatID, 0, 2)
+		if err != nil {
+			return cs, err
+		}
+		for _, m := range ms {
+			if m.UserID != userID {
+				cs.PeerID = m.UserID
+			}
+		}
+	}
+	return cs, nil
 }
