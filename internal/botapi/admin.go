@@ -20,21 +20,21 @@ func init() {
 	register("setMessageReaction", (*Server).setMessageReaction)
 }
 
-// userParam reads user_id.
-func userParam(p params) (int64, error) {
-	id, err := p.int("user_id", 0)
-	if err == nil && id <= 0 {
+// chatAndUser reads chat_id and user_id.
+func (s *Server) chatAndUser(ctx context.Context, bot domain.Bot, p params) (*view, int64, int64, error) {
+	v, chatID, err := s.chatParam(ctx, bot, p)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	userID, err := p.int("user_id", 0)
+	if err == nil && userID <= 0 {
 		err = badRequest("user_id is empty")
 	}
-	return id, err
+	return v, chatID, userID, err
 }
 
 func (s *Server) getChatMember(ctx context.Context, bot domain.Bot, p params) (any, error) {
-	v, chatID, err := s.chatParam(ctx, bot, p)
-	if err != nil {
-		return nil, err
-	}
-	userID, err := userParam(p)
+	v, chatID, userID, err := s.chatAndUser(ctx, bot, p)
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +57,7 @@ func (s *Server) getChatMember(ctx context.Context, bot domain.Bot, p params) (a
 }
 
 func (s *Server) banChatMember(ctx context.Context, bot domain.Bot, p params) (any, error) {
-	_, chatID, err := s.chatParam(ctx, bot, p)
-	if err != nil {
-		return nil, err
-	}
-	userID, err := userParam(p)
+	_, chatID, userID, err := s.chatAndUser(ctx, bot, p)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +78,7 @@ func (s *Server) banChatMember(ctx context.Context, bot domain.Bot, p params) (a
 }
 
 func (s *Server) unbanChatMember(ctx context.Context, bot domain.Bot, p params) (any, error) {
-	_, chatID, err := s.chatParam(ctx, bot, p)
-	if err != nil {
-		return nil, err
-	}
-	userID, err := userParam(p)
+	_, chatID, userID, err := s.chatAndUser(ctx, bot, p)
 	if err != nil {
 		return nil, err
 	}

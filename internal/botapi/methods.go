@@ -368,10 +368,7 @@ func (s *Server) setMyCommands(ctx context.Context, bot domain.Bot, p params) (a
 	if cs == nil {
 		cs = []domain.BotCommand{}
 	}
-	if _, err := s.svc.SetBot(ctx, bot.UserID, bot.UserID, domain.BotSettings{Commands: &cs}); err != nil {
-		return nil, err
-	}
-	return true, nil
+	return s.setBot(ctx, bot, domain.BotSettings{Commands: &cs})
 }
 
 func (s *Server) getMyCommands(_ context.Context, bot domain.Bot, _ params) (any, error) {
@@ -383,16 +380,23 @@ func (s *Server) getMyCommands(_ context.Context, bot domain.Bot, _ params) (any
 
 func (s *Server) deleteMyCommands(ctx context.Context, bot domain.Bot, _ params) (any, error) {
 	none := []domain.BotCommand{}
-	_, err := s.svc.SetBot(ctx, bot.UserID, bot.UserID, domain.BotSettings{Commands: &none})
-	return true, err
+	return s.setBot(ctx, bot, domain.BotSettings{Commands: &none})
+}
+
+// setBot changes the bot's own settings; Telegram answers true.
+func (s *Server) setBot(ctx context.Context, bot domain.Bot, set domain.BotSettings) (any, error) {
+	if _, err := s.svc.SetBot(ctx, bot.UserID, bot.UserID, set); err != nil {
+		return nil, err
+	}
+	return true, nil
 }
 
 func (s *Server) setMyDescription(ctx context.Context, bot domain.Bot, p params) (any, error) {
 	d, err := p.str("description")
-	if err == nil {
-		_, err = s.svc.SetBot(ctx, bot.UserID, bot.UserID, domain.BotSettings{Description: &d})
+	if err != nil {
+		return nil, err
 	}
-	return true, err
+	return s.setBot(ctx, bot, domain.BotSettings{Description: &d})
 }
 
 func (s *Server) getMyDescription(_ context.Context, bot domain.Bot, _ params) (any, error) {
@@ -401,10 +405,10 @@ func (s *Server) getMyDescription(_ context.Context, bot domain.Bot, _ params) (
 
 func (s *Server) setMyShortDescription(ctx context.Context, bot domain.Bot, p params) (any, error) {
 	d, err := p.str("short_description")
-	if err == nil {
-		_, err = s.svc.SetBot(ctx, bot.UserID, bot.UserID, domain.BotSettings{ShortDescription: &d})
+	if err != nil {
+		return nil, err
 	}
-	return true, err
+	return s.setBot(ctx, bot, domain.BotSettings{ShortDescription: &d})
 }
 
 func (s *Server) getMyShortDescription(_ context.Context, bot domain.Bot, _ params) (any, error) {
@@ -444,10 +448,7 @@ func (s *Server) setMyName(ctx context.Context, bot domain.Bot, p params) (any, 
 		}
 		name = u.Username
 	}
-	if _, err := s.svc.SetBot(ctx, bot.UserID, bot.UserID, domain.BotSettings{Name: &name}); err != nil {
-		return nil, err
-	}
-	return true, nil
+	return s.setBot(ctx, bot, domain.BotSettings{Name: &name})
 }
 
 func (s *Server) getMyName(ctx context.Context, bot domain.Bot, _ params) (any, error) {
